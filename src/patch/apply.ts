@@ -1,0 +1,95 @@
+/**
+ * Applies a patch with the semantics of the apiserver's JSON patch library (evanphx/json-patch
+ * v4): operations in order, the first failure fails the whole patch, `add` needs an existing
+ * parent, array indexes must be in bounds (`-` appends), `remove`/`replace` need an existing
+ * target and `add ""` is refused. The input is never modified.
+ */
+import { isJsonObject } from './equal.js';
+import { parsePointer } from './pointer.js';
+import type { PatchOperation } from './types.js';
+
+export class PatchApplyError extends Error {
+  constructor(
+    readonly index: number,
+    readonly operation: PatchOperation,
+    reason: string,
+  ) {
+    super(`operation ${index} (${operation.op} ${operation.path}): ${reason}`);
+    this.name = 'PatchApplyError';
+  }
+}
+
+/** Returns a new document with `ops` applied; throws PatchApplyError on the first failure. */
+export function applyPatch<T>(document: T, ops: readonly PatchOperation[]): T {
+  const root = structuredClone(document) as unknown;
+  ops.forEach((operation, index) => {
+    const fail = (reason: string): never => {
+      throw new PatchApplyError(index, operation, reason);
+    };
+    const segments = parsePointer(operation.path);
+    const last = segments.pop();
+    if (last === undefined) fail(operation.op === 'add' ? 'add with an empty path is not allowed' : 'the whole document cannot be targeted');
+    let parent: unknown = root;
+    for (const segment of segments) {
+      parent = child(parent, segment);
+      if (parent === undefined) fail(`doc is missing path: "${operation.path}"`);
+    }
+    if (Array.isArray(parent)) applyToArray(parent, last!, operation, fail);
+    else if (isJsonObject(parent)) applyToObject(parent, last!, operation, fail);
+    else fail(`doc is missing path: "${operation.path}"`);
+  });
+  return root as T;
+}
+
+function child(container: unknown, segment: string): unknown {
+  if (Array.isArray(container)) {
+    const index = arrayIndex(segment);
+    return index === undefined ? undefined : container[index];
+  }
+  if (isJsonObject(container) && Object.prototype.hasOwnProperty.call(container, segment)) return container[segment];
+  return undefined;
+}
+
+function arrayIndex(segment: string): number | undefined {
+  return /^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : undefined;
+}
+
+function applyToObject(parent: Record<string, unknown>, key: string, operation: PatchOperation, fail: (reason: string) => never): void {
+  const present = Object.prototype.hasOwnProperty.call(parent, key);
+  switch (operation.op) {
+    case 'add':
+      parent[key] = operation.value;
+      return;
+    case 'replace':
+      if (!present) fail(`replace operation does not apply: doc is missing key: ${operation.path}`);
+      parent[key] = operation.value;
+      return;
+    case 'remove':
+      if (!present) fail(`remove operation does not apply: doc is missing key: ${operation.path}`);
+      delete parent[key];
+      return;
+  }
+}
+
+function applyToArray(parent: unknown[], segment: string, operation: PatchOperation, fail: (reason: string) => never): void {
+  if (operation.op === 'add' && segment === '-') {
+    parent.push(operation.value);
+    return;
+  }
+  const index = arrayIndex(segment);
+  if (index === undefined) fail(`invalid array index '${segment}'`);
+  switch (operation.op) {
+    case 'add':
+      if (index! > parent.length) fail(`add index ${index} out of bounds (length ${parent.length})`);
+      parent.splice(index!, 0, operation.value);
+      return;
+    case 'replace':
+      if (index! >= parent.length) fail(`replace index ${index} out of bounds (length ${parent.length})`);
+      parent[index!] = operation.value;
+      return;
+    case 'remove':
+      if (index! >= parent.length) fail(`remove index ${index} out of bounds (length ${parent.length})`);
+      parent.splice(index!, 1);
+      return;
+  }
+}

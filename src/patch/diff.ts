@@ -1,0 +1,57 @@
+/**
+ * Computes the JSON patch that turns the pod as received into the injected pod.
+ *
+ * Both sides must be plain JSON (no `undefined`, no class instances). The walk is linear in the
+ * size of the documents: arrays are compared by common prefix and suffix, so an element inserted
+ * at the front of `initContainers` becomes one `add` instead of a rewrite of every later element,
+ * and a container with thousands of unchanged environment variables costs one pass.
+ * Missing parents are never assumed: a map or list absent from the original is added whole.
+ */
+import { isJsonObject, jsonEqual } from './equal.js';
+import { escapeSegment } from './pointer.js';
+import type { PatchOperation } from './types.js';
+
+/** Returns the operations that transform `original` into `mutated`. */
+export function diffPatch(original: unknown, mutated: unknown): PatchOperation[] {
+  if (!isJsonObject(original) || !isJsonObject(mutated)) {
+    throw new Error('diffPatch compares two JSON objects');
+  }
+  const ops: PatchOperation[] = [];
+  diffObjects(original, mutated, '', ops);
+  return ops;
+}
+
+function diffValues(a: unknown, b: unknown, path: string, ops: PatchOperation[]): void {
+  if (a === b) return;
+  if (isJsonObject(a) && isJsonObject(b)) return diffObjects(a, b, path, ops);
+  if (Array.isArray(a) && Array.isArray(b)) return diffArrays(a, b, path, ops);
+  if (!jsonEqual(a, b)) ops.push({ op: 'replace', path, value: b });
+}
+
+function diffObjects(a: Record<string, unknown>, b: Record<string, unknown>, path: string, ops: PatchOperation[]): void {
+  for (const key of Object.keys(a)) {
+    if (!Object.prototype.hasOwnProperty.call(b, key)) ops.push({ op: 'remove', path: `${path}/${escapeSegment(key)}` });
+  }
+  for (const key of Object.keys(b)) {
+    const child = `${path}/${escapeSegment(key)}`;
+    if (Object.prototype.hasOwnProperty.call(a, key)) diffValues(a[key], b[key], child, ops);
+    else ops.push({ op: 'add', path: child, value: b[key] });
+  }
+}
+
+function diffArrays(a: unknown[], b: unknown[], path: string, ops: PatchOperation[]): void {
+  let prefix = 0;
+  const shortest = Math.min(a.length, b.length);
+  while (prefix < shortest && jsonEqual(a[prefix], b[prefix])) prefix++;
+  let suffix = 0;
+  while (suffix < shortest - prefix && jsonEqual(a[a.length - 1 - suffix], b[b.length - 1 - suffix])) suffix++;
+
+  const changedA = a.length - prefix - suffix;
+  const changedB = b.length - prefix - suffix;
+  const paired = Math.min(changedA, changedB);
+  // Elements present on both sides are diffed in place; then the surplus is added or removed at
+  // the end of the changed window, which keeps every index valid when applied in order.
+  for (let i = 0; i < paired; i++) diffValues(a[prefix + i], b[prefix + i], `${path}/${prefix + i}`, ops);
+  for (let i = paired; i < changedB; i++) ops.push({ op: 'add', path: `${path}/${prefix + i}`, value: b[prefix + i] });
+  for (let i = paired; i < changedA; i++) ops.push({ op: 'remove', path: `${path}/${prefix + paired}` });
+}

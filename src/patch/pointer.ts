@@ -1,0 +1,16 @@
+/** JSON Pointer (RFC 6901) encoding and decoding of path segments. */
+
+/** Escapes one segment: `~` becomes `~0`, `/` becomes `~1` (in that order). */
+export function escapeSegment(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Splits a pointer into decoded segments; `""` is the whole document. */
+export function parsePointer(path: string): string[] {
+  if (path === '') return [];
+  if (!path.startsWith('/')) throw new Error(`invalid JSON pointer '${path}': must start with '/'`);
+  return path
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+}

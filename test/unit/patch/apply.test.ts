@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { InjectorError } from '../../../src/errors.js';
+import { applyPatch, PatchApplyError, type PatchOperation, verifyPatch } from '../../../src/patch/index.js';
+
+const pod = { metadata: { name: 'p', labels: { 'a/b': '1' } }, spec: { containers: [{ name: 'app' }] } };
+
+describe('applyPatch follows the apiserver rules', () => {
+  const failures: Array<[string, PatchOperation, RegExp]> = [
+    ['add under a missing parent', { op: 'add', path: '/metadata/annotations/x', value: 'y' }, /missing path/],
+    ['add with an empty path', { op: 'add', path: '', value: {} }, /empty path/],
+    ['add past the end of a list', { op: 'add', path: '/spec/containers/2', value: {} }, /out of bounds/],
+    ['remove of a missing key', { op: 'remove', path: '/metadata/annotations' }, /missing key/],
+    ['replace of a missing key', { op: 'replace', path: '/metadata/uid', value: 'u' }, /missing key/],
+    ['remove past the end of a list', { op: 'remove', path: '/spec/containers/1' }, /out of bounds/],
+    ['a non-numeric list index', { op: 'replace', path: '/spec/containers/first', value: {} }, /invalid array index/],
+  ];
+  for (const [name, op, message] of failures) {
+    it(`refuses ${name}`, () => {
+      assert.throws(() => applyPatch(pod, [op]), (err: unknown) => err instanceof PatchApplyError && message.test(err.message));
+    });
+  }
+
+  it('decodes ~1 and ~0, appends with -, inserts at the length, and leaves the input untouched', () => {
+    const result = applyPatch(pod, [
+      { op: 'replace', path: '/metadata/labels/a~1b', value: '2' },
+      { op: 'add', path: '/spec/containers/-', value: { name: 'x' } },
+      { op: 'add', path: '/spec/containers/2', value: { name: 'y' } },
+      { op: 'add', path: '/metadata/labels/t~0', value: 'z' },
+    ]);
+    assert.deepEqual(result, {
+      metadata: { name: 'p', labels: { 'a/b': '2', 't~': 'z' } },
+      spec: { containers: [{ name: 'app' }, { name: 'x' }, { name: 'y' }] },
+    });
+    assert.deepEqual(pod.spec.containers, [{ name: 'app' }]);
+  });
+});
+
+describe('verifyPatch', () => {
+  it('accepts a patch that yields the rendered pod', () => {
+    const rendered = { ...pod, spec: { containers: [{ name: 'app' }, { name: 'istio-proxy' }] } };
+    verifyPatch(pod, [{ op: 'add', path: '/spec/containers/1', value: { name: 'istio-proxy' } }], rendered);
+  });
+
+  it('refuses a patch that does not apply', () => {
+    assert.throws(
+      () => verifyPatch(pod, [{ op: 'add', path: '/metadata/annotations/x', value: 'y' }], pod),
+      (err: unknown) => err instanceof InjectorError && err.code === 'PATCH_VERIFICATION_FAILED' && /does not apply/.test(err.message),
+    );
+  });
+
+  it('refuses a patch whose result differs from the rendered pod', () => {
+    assert.throws(() => verifyPatch(pod, [], { ...pod, extra: true }), /does not produce the rendered pod/);
+  });
+
+  it('refuses a patch that introduces a duplicate container name or a mount of a missing volume', () => {
+    const broken = {
+      ...pod,
+      spec: { initContainers: [{ name: 'app' }], containers: [{ name: 'app', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }] },
+    };
+    const ops: PatchOperation[] = [{ op: 'replace', path: '/spec', value: broken.spec }];
+    assert.throws(() => verifyPatch(pod, ops, broken), /container name 'app' is used twice.*mounts volume 'nope'/);
+  });
+});
