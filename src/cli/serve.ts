@@ -1,5 +1,154 @@
-/** SCAFFOLD: `sidecar-injector serve` is being written. */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write("'serve' is not available yet\n");
-  return 2;
+/**
+ * `sidecar-injector serve`: load configuration and certificates, listen, and shut down
+ * gracefully on SIGTERM/SIGINT (stop accepting, answer in-flight reviews, exit).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DEFAULT_DEV_SANS, ensureDevCertificates } from '../certs/dev.js';
+import { defaultConfig, loadConfig, type ConfigFiles, type InjectorConfig } from '../config/index.js';
+import { InjectorError } from '../errors.js';
+import { createLogger, LOG_LEVELS } from '../observability/logger.js';
+import { DEFAULT_BODY_LIMIT } from '../server/app.js';
+import { startServer } from '../server/listen.js';
+
+const HELP = `usage: sidecar-injector serve [flags]
+
+Serves the admission webhook over HTTPS (POST /inject, GET /healthz, GET /readyz).
+
+flags:
+  --host ADDR                  address to listen on (env HOST; default 127.0.0.1)
+  --port N                     port to listen on, 0 for any free port (env PORT; default 9443)
+  --tls-cert-file FILE         serving certificate (PEM); with --tls-key-file
+  --tls-key-file FILE          serving key (PEM)
+  --certs-dir DIR              without --tls-cert-file: where development certificates are
+                               created when absent (default certs)
+  --dev-cert-san NAME          SAN of a generated development certificate (repeatable; default
+                               ${DEFAULT_DEV_SANS.join(', ')})
+  --values FILE                injector values (JSON; ConfigMap istio-sidecar-injector, key values)
+  --inject-config FILE         injector config (YAML; ConfigMap istio-sidecar-injector, key config)
+  --mesh-config FILE           mesh config (YAML; ConfigMap istio, key mesh)
+  --config-dir DIR             a directory holding files named values, config and mesh
+  --max-body-bytes N           largest accepted review (default ${DEFAULT_BODY_LIMIT})
+  --on-internal-error MODE     allow (default): a pod whose injection fails because of a fault of
+                               ours is admitted without a sidecar, with a warning; deny: refused
+  --shutdown-grace-seconds N   how long to wait for in-flight reviews on SIGTERM (default 20)
+  --log-level LEVEL            ${LOG_LEVELS.join(', ')} (default info)
+  -h, --help                   show this help
+`;
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new InjectorError('USAGE', `invalid value '${raw}' for --${name}: expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function configFiles(values: Record<string, string | string[] | boolean | undefined>): ConfigFiles | undefined {
+  const files: ConfigFiles = {};
+  const pick = (flag: string) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
+  const [valuesFile, meshConfigFile, injectConfigFile, dir] = ['values', 'mesh-config', 'inject-config', 'config-dir'].map(pick);
+  if (valuesFile !== undefined) files.valuesFile = valuesFile;
+  if (meshConfigFile !== undefined) files.meshConfigFile = meshConfigFile;
+  if (injectConfigFile !== undefined) files.injectConfigFile = injectConfigFile;
+  if (dir !== undefined) files.dir = dir;
+  return Object.keys(files).length > 0 ? files : undefined;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'tls-cert-file': { type: 'string' },
+      'tls-key-file': { type: 'string' },
+      'certs-dir': { type: 'string', default: 'certs' },
+      'dev-cert-san': { type: 'string', multiple: true },
+      values: { type: 'string' },
+      'inject-config': { type: 'string' },
+      'mesh-config': { type: 'string' },
+      'config-dir': { type: 'string' },
+      'max-body-bytes': { type: 'string' },
+      'on-internal-error': { type: 'string', default: 'allow' },
+      'shutdown-grace-seconds': { type: 'string', default: '20' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+
+  const level = values['log-level']!;
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new InjectorError('USAGE', `invalid value '${level}' for --log-level: expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const onInternalError = values['on-internal-error'];
+  if (onInternalError !== 'allow' && onInternalError !== 'deny') {
+    throw new InjectorError('USAGE', `invalid value '${onInternalError}' for --on-internal-error: expected allow or deny`);
+  }
+  const port = integer('port', values.port ?? process.env.PORT ?? '9443', 0, 65535);
+  const host = values.host ?? process.env.HOST ?? '127.0.0.1';
+  const bodyLimit = integer('max-body-bytes', values['max-body-bytes'] ?? String(DEFAULT_BODY_LIMIT), 1024, 1024 * 1024 * 1024);
+  const graceSeconds = integer('shutdown-grace-seconds', values['shutdown-grace-seconds']!, 0, 3600);
+  if ((values['tls-cert-file'] === undefined) !== (values['tls-key-file'] === undefined)) {
+    throw new InjectorError('USAGE', '--tls-cert-file and --tls-key-file go together');
+  }
+
+  const logger = createLogger({ level: level as (typeof LOG_LEVELS)[number] });
+
+  let certFile = values['tls-cert-file'];
+  let keyFile = values['tls-key-file'];
+  if (certFile === undefined || keyFile === undefined) {
+    const dev = await ensureDevCertificates(values['certs-dir']!, values['dev-cert-san'] ?? DEFAULT_DEV_SANS);
+    logger.info({ caFile: dev.caFile, created: dev.created }, dev.created ? 'created development certificates' : 'using development certificates');
+    certFile = dev.certFile;
+    keyFile = dev.keyFile;
+  }
+  const tls = await readTls(certFile, keyFile);
+
+  const files = configFiles(values);
+  const config: InjectorConfig = files === undefined ? defaultConfig() : await loadConfig(files);
+  logger.info({ sources: config.sources }, 'configuration loaded');
+
+  const server = await startServer({ host, port, tls, getConfig: () => config, logger, bodyLimit, onInternalError });
+  logger.info({ url: server.url, port: server.port }, 'listening');
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: NodeJS.Signals) => {
+      logger.info({ signal, graceSeconds }, 'shutting down: no new connections, finishing in-flight reviews');
+      const timer = setTimeout(() => {
+        logger.warn({ graceSeconds }, 'grace period over: exiting with reviews still in flight');
+        resolve();
+      }, graceSeconds * 1000);
+      timer.unref();
+      server.close().then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'error while closing');
+          resolve();
+        },
+      );
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+  logger.info('stopped');
+  logger.flush();
+  return 0;
+}
+
+async function readTls(certFile: string, keyFile: string): Promise<{ cert: Buffer; key: Buffer }> {
+  try {
+    const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
+    return { cert, key };
+  } catch (err) {
+    throw new InjectorError('CERT_UNAVAILABLE', `cannot read the serving certificate: ${(err as Error).message}`);
+  }
 }

@@ -1,0 +1,60 @@
+/**
+ * Builds AdmissionReview answers in the version of the request, echoing its uid.
+ */
+import type { PatchOperation } from '../patch/index.js';
+import type { AdmissionResponse, AdmissionReview, ReviewVersion } from './types.js';
+
+export interface AllowOptions {
+  patch?: readonly PatchOperation[];
+  warnings?: string[];
+  auditAnnotations?: Record<string, string>;
+}
+
+/** Warnings reach the client as HTTP headers; the apiserver caps their total size. */
+const MAX_WARNING_CHARS = 4096;
+
+function withExtras(response: AdmissionResponse, options: Omit<AllowOptions, 'patch'>): AdmissionResponse {
+  const warnings = capWarnings(options.warnings ?? []);
+  if (warnings.length > 0) response.warnings = warnings;
+  if (options.auditAnnotations !== undefined && Object.keys(options.auditAnnotations).length > 0) {
+    response.auditAnnotations = options.auditAnnotations;
+  }
+  return response;
+}
+
+function capWarnings(warnings: string[]): string[] {
+  const kept: string[] = [];
+  let total = 0;
+  for (const warning of warnings) {
+    if (total + warning.length > MAX_WARNING_CHARS) break;
+    kept.push(warning);
+    total += warning.length;
+  }
+  return kept;
+}
+
+function review(apiVersion: ReviewVersion, response: AdmissionResponse): AdmissionReview {
+  return { apiVersion, kind: 'AdmissionReview', response };
+}
+
+/** Lets the object through, with a JSON patch when there is one (an empty patch is omitted). */
+export function allow(apiVersion: ReviewVersion, uid: string, options: AllowOptions = {}): AdmissionReview {
+  const response: AdmissionResponse = { uid, allowed: true };
+  if (options.patch !== undefined && options.patch.length > 0) {
+    response.patchType = 'JSONPatch';
+    response.patch = Buffer.from(JSON.stringify(options.patch)).toString('base64');
+  }
+  return review(apiVersion, withExtras(response, options));
+}
+
+/** Refuses the object; the apiserver shows `message` to the client. */
+export function deny(
+  apiVersion: ReviewVersion,
+  uid: string,
+  code: number,
+  message: string,
+  options: Omit<AllowOptions, 'patch'> = {},
+): AdmissionReview {
+  const response: AdmissionResponse = { uid, allowed: false, status: { code, message, reason: code >= 500 ? 'InternalError' : 'BadRequest' } };
+  return review(apiVersion, withExtras(response, options));
+}

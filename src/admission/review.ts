@@ -1,0 +1,127 @@
+/**
+ * One review, from decoded request to AdmissionReview answer: decide, render, diff, verify.
+ * No HTTP here (the route owns that). How each outcome is answered:
+ *
+ * | outcome                                   | allowed | patch | status.code / message                 | pod        |
+ * |-------------------------------------------|---------|-------|---------------------------------------|------------|
+ * | not a Pod CREATE (other kind, subresource, operation) | true | no | -                               | unchanged  |
+ * | skipped (opt-out, hostNetwork, policy...) | true    | no    | - (warning says why)                  | unchanged  |
+ * | injected                                  | true    | yes   | -                                     | injected   |
+ * | already injected, nothing to change       | true    | no    | -                                     | unchanged  |
+ * | invalid annotation value on the pod       | false   | no    | 400, names annotation and value       | refused    |
+ * | Pod CREATE without a usable pod object    | false   | no    | 400                                   | refused    |
+ * | internal failure (render bug, patch fails verification) | per `onInternalError`: `allow` (default) lets the pod through without a sidecar and says so in a warning; `deny` refuses it with 500 |
+ */
+import type { InjectorConfig } from '../config/index.js';
+import { isInjectorError } from '../errors.js';
+import * as injection from '../injection/index.js';
+import type { InjectionRequest, Pod } from '../injection/index.js';
+import type { Logger } from '../observability/logger.js';
+import { diffPatch, verifyPatch } from '../patch/index.js';
+import { isPodCreate } from './decode.js';
+import { allow, deny } from './respond.js';
+import type { AdmissionReview, DecodedReview } from './types.js';
+
+export type ReviewDecision = 'injected' | 'skipped' | 'not-applicable' | 'denied' | 'error';
+
+/** What happened to one review: logged, and handed to metrics. */
+export interface ReviewOutcome {
+  uid: string;
+  namespace: string;
+  pod: string;
+  operation: string;
+  dryRun: boolean;
+  decision: ReviewDecision;
+  reason: string;
+  durationSeconds: number;
+  patchOps: number;
+}
+
+export interface ReviewContext {
+  config: InjectorConfig;
+  logger: Logger;
+  /** From the webhook path: `/inject/cluster/X/net/Y`. */
+  clusterId?: string;
+  network?: string;
+  /** What a pod gets when injection fails because of a fault of ours. */
+  onInternalError: 'allow' | 'deny';
+  /** The injection engine; tests substitute a faulty one to exercise failure handling. */
+  engine?: Engine;
+}
+
+/** The two engine functions a review uses. */
+export interface Engine {
+  decide: typeof injection.decide;
+  render: typeof injection.render;
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function podLabel(request: DecodedReview['request'], pod: unknown): string {
+  const meta = isObject(pod) && isObject(pod.metadata) ? pod.metadata : {};
+  if (typeof meta.name === 'string' && meta.name !== '') return meta.name;
+  if (typeof request.name === 'string' && request.name !== '') return request.name;
+  if (typeof meta.generateName === 'string') return `${meta.generateName}*`;
+  return '';
+}
+
+/** Answers one decoded review. Never throws for anything the request contains. */
+export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { review: AdmissionReview; outcome: ReviewOutcome } {
+  const started = process.hrtime.bigint();
+  const { apiVersion, request } = decoded;
+  const pod = request.object;
+  const namespace = request.namespace ?? (isObject(pod) && isObject(pod.metadata) ? pod.metadata.namespace : undefined) ?? '';
+  const identity = {
+    uid: request.uid,
+    namespace,
+    pod: podLabel(request, pod),
+    operation: String(request.operation ?? ''),
+    dryRun: request.dryRun === true,
+  };
+  const log = ctx.logger.child(identity);
+
+  const finish = (review: AdmissionReview, decision: ReviewDecision, reason: string, patchOps = 0) => {
+    const outcome: ReviewOutcome = { ...identity, decision, reason, patchOps, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
+    const level = decision === 'error' ? 'error' : decision === 'denied' ? 'warn' : 'info';
+    log[level]({ decision, reason, patchOps, durationMs: Math.round(outcome.durationSeconds * 1e6) / 1e3 }, 'review');
+    return { review, outcome };
+  };
+
+  if (!isPodCreate(request)) return finish(allow(apiVersion, request.uid), 'not-applicable', 'not a pod creation');
+  if (!isObject(pod) || !isObject(pod.spec) || !Array.isArray(pod.spec.containers)) {
+    const message = 'the request object is not a Pod with spec.containers';
+    return finish(deny(apiVersion, request.uid, 400, message), 'denied', 'invalid-pod');
+  }
+
+  const injectionRequest: InjectionRequest = { pod: pod as Pod, namespace };
+  if (ctx.clusterId !== undefined) injectionRequest.clusterId = ctx.clusterId;
+  if (ctx.network !== undefined) injectionRequest.network = ctx.network;
+
+  const engine = ctx.engine ?? injection;
+  try {
+    const decision = engine.decide(injectionRequest, ctx.config, 'webhook');
+    if (!decision.inject) {
+      const warning = `sidecar-injector: no sidecar injected: ${decision.message}`;
+      return finish(allow(apiVersion, request.uid, { warnings: [warning] }), 'skipped', decision.reason);
+    }
+    const rendered = engine.render(injectionRequest, ctx.config);
+    const ops = diffPatch(pod, rendered);
+    verifyPatch(pod, ops, rendered);
+    const reason = ops.length === 0 ? 'already-injected' : decision.reason;
+    return finish(allow(apiVersion, request.uid, { patch: ops }), 'injected', reason, ops.length);
+  } catch (err) {
+    if (isInjectorError(err) && err.code === 'INVALID_ANNOTATION') {
+      return finish(deny(apiVersion, request.uid, 400, err.message), 'denied', 'invalid-annotation');
+    }
+    const message = isInjectorError(err) ? err.message : 'unexpected internal error';
+    const code = isInjectorError(err) ? err.code : 'INJECTION_FAILED';
+    log.error({ err, code }, 'injection failed');
+    if (ctx.onInternalError === 'deny') {
+      return finish(deny(apiVersion, request.uid, 500, `sidecar injection failed: ${message}`), 'error', code);
+    }
+    const warning = `sidecar-injector: pod admitted WITHOUT a sidecar because injection failed: ${message}`;
+    return finish(allow(apiVersion, request.uid, { warnings: [warning] }), 'error', code);
+  }
+}

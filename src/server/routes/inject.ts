@@ -1,0 +1,46 @@
+/**
+ * POST /inject and POST /inject/<key>/<value>/...: the admission webhook.
+ * Path parameters follow Istio: `/inject/cluster/<id>/net/<network>` sets the proxy's cluster ID
+ * and network.
+ */
+import type { FastifyInstance } from 'fastify';
+import { decodeReview } from '../../admission/index.js';
+import { handleReview } from '../../admission/review.js';
+import type { AppDeps } from '../app.js';
+
+/** Reads Istio's `/inject/cluster/X/net/Y` key/value segments. Unknown keys are reported, not fatal. */
+export function parseInjectPath(rest: string): { clusterId?: string; network?: string; ignored: string[] } {
+  const segments = rest.split('/').filter((s) => s !== '');
+  const result: { clusterId?: string; network?: string; ignored: string[] } = { ignored: [] };
+  for (let i = 0; i < segments.length; i += 2) {
+    const key = segments[i]!;
+    const value = segments[i + 1];
+    if (value === undefined) result.ignored.push(key);
+    else if (key === 'cluster') result.clusterId = decodeURIComponent(value);
+    else if (key === 'net') result.network = decodeURIComponent(value);
+    else result.ignored.push(`${key}/${value}`);
+  }
+  return result;
+}
+
+export function registerInjectRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const handler = async (request: { body: unknown; params: unknown }) => {
+    const decoded = decodeReview(request.body);
+    const rest = (request.params as { '*'?: string })['*'] ?? '';
+    const path = parseInjectPath(rest);
+    if (path.ignored.length > 0) deps.logger.warn({ ignored: path.ignored }, 'unknown /inject path parameters ignored');
+    const ctx: Parameters<typeof handleReview>[1] = {
+      config: deps.getConfig(),
+      logger: deps.logger,
+      onInternalError: deps.onInternalError ?? 'allow',
+    };
+    if (deps.engine !== undefined) ctx.engine = deps.engine;
+    if (path.clusterId !== undefined) ctx.clusterId = path.clusterId;
+    if (path.network !== undefined) ctx.network = path.network;
+    const { review, outcome } = handleReview(decoded, ctx);
+    deps.onReview?.(outcome);
+    return review;
+  };
+  app.post('/inject', handler);
+  app.post('/inject/*', handler);
+}
