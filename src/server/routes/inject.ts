@@ -24,9 +24,10 @@ export function parseInjectPath(rest: string): { clusterId?: string; network?: s
 }
 
 export function registerInjectRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const handler = async (request: { body: unknown; params: unknown }) => {
+  const handler = async (request: { body: unknown; url: string }) => {
     const decoded = decodeReview(request.body);
-    const rest = (request.params as { '*'?: string })['*'] ?? '';
+    // The raw URL, not the router's decoded wildcard, so an encoded '/' stays inside its value.
+    const rest = (request.url.split('?')[0] ?? '').replace(/^\/inject\/?/, '');
     const path = parseInjectPath(rest);
     if (path.ignored.length > 0) deps.logger.warn({ ignored: path.ignored }, 'unknown /inject path parameters ignored');
     const ctx: Parameters<typeof handleReview>[1] = {

@@ -185,3 +185,12 @@ describe('health endpoints', () => {
     assert.equal((await a.inject({ url: '/readyz' })).statusCode, 200);
   });
 });
+
+describe('POST /inject path parameters', () => {
+  it('keeps an encoded / inside a value', async () => {
+    let seen: unknown;
+    const engine = { ...fakeEngine, render: (req: any, cfg: any) => ((seen = req.network), fakeEngine.render(req, cfg)) };
+    await post(reviewFixture('pod-plain'), { url: '/inject/net/a%2Fb?timeout=10s', deps: { engine } });
+    assert.equal(seen, 'a/b');
+  });
+});

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { allow, deny, isPodCreate } from '../../../src/admission/index.js';
+
+describe('AdmissionReview responses', () => {
+  it('omits patch and patchType when the patch is empty', () => {
+    assert.deepEqual(allow('admission.k8s.io/v1', 'u1', { patch: [] }), {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: 'u1', allowed: true },
+    });
+  });
+
+  it('sends patch and patchType together, the patch as base64 of a JSON array', () => {
+    const review = allow('admission.k8s.io/v1beta1', 'u2', { patch: [{ op: 'add', path: '/a', value: 1 }] });
+    assert.equal(review.apiVersion, 'admission.k8s.io/v1beta1');
+    assert.equal(review.response?.patchType, 'JSONPatch');
+    assert.equal(review.response?.patch, Buffer.from('[{"op":"add","path":"/a","value":1}]').toString('base64'));
+  });
+
+  it('keeps warnings within the 4096 characters the apiserver forwards, dropping whole warnings', () => {
+    const review = allow('admission.k8s.io/v1', 'u3', { warnings: ['a'.repeat(3000), 'b'.repeat(2000), 'c'] });
+    assert.deepEqual(review.response?.warnings, ['a'.repeat(3000)]);
+  });
+
+  it('denies with a status code, message and reason', () => {
+    assert.deepEqual(deny('admission.k8s.io/v1', 'u4', 400, 'bad annotation').response, {
+      uid: 'u4',
+      allowed: false,
+      status: { code: 400, message: 'bad annotation', reason: 'BadRequest' },
+    });
+  });
+});
+
+describe('isPodCreate', () => {
+  const pod = { group: '', version: 'v1', kind: 'Pod' };
+  const cases: Array<[string, object, boolean]> = [
+    ['a pod creation', { uid: 'x', kind: pod, operation: 'CREATE' }, true],
+    ['a pod update', { uid: 'x', kind: pod, operation: 'UPDATE' }, false],
+    ['a pods/exec subresource', { uid: 'x', kind: pod, operation: 'CREATE', subResource: 'exec' }, false],
+    ['a pod of another API group', { uid: 'x', kind: { ...pod, group: 'example.com' }, operation: 'CREATE' }, false],
+    ['a review without kind', { uid: 'x', operation: 'CREATE' }, false],
+  ];
+  for (const [name, request, expected] of cases) {
+    it(`is ${expected} for ${name}`, () => assert.equal(isPodCreate(request as never), expected));
+  }
+});
