@@ -1,22 +1,7 @@
 /**
- * The pure injection engine: no I/O. SCAFFOLD: the signatures below are the contract the
- * webhook and `kube-inject` rely on; the engine behind them is being written.
+ * The pure injection engine: no I/O. `decide` says whether a pod gets a sidecar and why;
+ * `render` returns the injected pod. The webhook and `kube-inject` share both.
  */
-import type { InjectorConfig } from '../config/index.js';
-import { InjectorError } from '../errors.js';
-import type { Decision, InjectionRequest, Pod } from './types.js';
-
 export type * from './types.js';
-
-/**
- * Decides whether the pod gets a sidecar, in Istio's order. `webhook` mode honours the injector
- * policy and the always/never selectors; `kube-inject` mode ignores them, as istioctl does.
- */
-export function decide(_req: InjectionRequest, _cfg: InjectorConfig, _mode: 'webhook' | 'kube-inject'): Decision {
-  throw new InjectorError('INJECTION_FAILED', 'the injection engine is not implemented yet');
-}
-
-/** Returns a mutated deep copy of the pod with the sidecar injected. Throws InjectorError. */
-export function render(_req: InjectionRequest, _cfg: InjectorConfig): Pod {
-  throw new InjectorError('INJECTION_FAILED', 'the injection engine is not implemented yet');
-}
+export { decide, INJECT_LABEL, SYSTEM_NAMESPACES } from './decide.js';
+export { renderPod as render, STATUS_ANNOTATION } from './render.js';

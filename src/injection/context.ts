@@ -1,0 +1,91 @@
+/**
+ * Everything a template reads, computed once per pod: the configuration layers, the pod's
+ * annotations and labels, the effective proxy config, images, proxy identity and mode switches.
+ */
+import type { InjectorConfig } from '../config/index.js';
+import { annotationOr, appContainerNames } from './meta.js';
+import { effectiveProxyConfig } from './proxy-config.js';
+import type { InjectionRequest, JsonObject, Pod } from './types.js';
+import { resolveWorkload, type Workload } from './workload.js';
+
+export interface RenderContext {
+  pod: Pod;
+  values: Record<string, any>;
+  mesh: Record<string, any>;
+  proxyConfig: Record<string, any>;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  workload: Workload;
+  revision: string;
+  appContainers: string[];
+  nativeSidecar: boolean;
+  interceptionMode: string;
+  tproxy: boolean;
+  capNetBindService: boolean;
+  /** The status port as the templates use it: the annotation, else the values (a string). */
+  statusPort: string;
+  proxyImage: string;
+  proxyInitImage: string;
+  /** From a user-supplied istio-proxy container's securityContext, else undefined (1337). */
+  proxyUID: number | undefined;
+  proxyGID: number | undefined;
+  cniEnabled: boolean;
+  clusterId: string | undefined;
+  network: string | undefined;
+  compliancePolicy: string;
+}
+
+function findContainer(pod: Pod, name: string): JsonObject | undefined {
+  const all = [...((pod.spec?.initContainers ?? []) as JsonObject[]), ...((pod.spec?.containers ?? []) as JsonObject[])];
+  return all.find((c) => c.name === name);
+}
+
+/** `<hub>/<image>:<tag>[-<variant or image type>]`, or the image itself when it names a registry. */
+export function imageName(values: Record<string, any>, image: string, annotations: Record<string, string>): string {
+  if (image.includes('/')) return image;
+  const global = values.global;
+  let tag = String(global.tag ?? '');
+  const imageType = annotations['sidecar.istio.io/proxyImageType'] ?? global.variant ?? '';
+  if (imageType !== '' && imageType !== 'default') tag = `${tag}-${imageType}`;
+  return `${global.hub}/${image}:${tag}`;
+}
+
+export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Pod): RenderContext {
+  const values = cfg.values as Record<string, any>;
+  const mesh = cfg.mesh as Record<string, any>;
+  const annotations = { ...(pod.metadata?.annotations ?? {}) };
+  const labels = { ...(pod.metadata?.labels ?? {}) };
+  const proxyConfig = effectiveProxyConfig(mesh.defaultConfig ?? {}, annotations);
+  const interceptionMode = annotationOr(annotations, 'sidecar.istio.io/interceptionMode', proxyConfig.interceptionMode ?? 'REDIRECT');
+  const nativeDefault = req.nativeSidecars ?? cfg.nativeSidecars ?? false;
+  const nativeAnnotation = annotations['sidecar.istio.io/nativeSidecar'];
+  const nativeSidecar = (nativeAnnotation === undefined || nativeAnnotation === '' ? String(nativeDefault) : nativeAnnotation) !== 'false';
+  const userProxy = findContainer(pod, 'istio-proxy');
+  const security = userProxy?.securityContext ?? {};
+  const proxyImageName = annotations['sidecar.istio.io/proxyImage'] ?? values.global.proxy.image;
+  const initImageName = annotations['sidecar.istio.io/proxyImage'] ?? values.global.proxy_init.image;
+  return {
+    pod,
+    values,
+    mesh,
+    proxyConfig,
+    annotations,
+    labels,
+    workload: resolveWorkload(req),
+    revision: req.revision ?? values.revision ?? '',
+    appContainers: appContainerNames(pod),
+    nativeSidecar,
+    interceptionMode,
+    tproxy: interceptionMode === 'TPROXY',
+    capNetBindService: annotationOr(annotations, 'sidecar.istio.io/capNetBindService', values.global.proxy.capNetBindService) === 'true',
+    statusPort: annotationOr(annotations, 'status.sidecar.istio.io/port', values.global.proxy.statusPort),
+    proxyImage: imageName(values, proxyImageName, annotations),
+    proxyInitImage: imageName(values, initImageName, annotations),
+    proxyUID: typeof security.runAsUser === 'number' ? security.runAsUser : undefined,
+    proxyGID: typeof security.runAsGroup === 'number' ? security.runAsGroup : undefined,
+    cniEnabled: values.pilot?.cni?.enabled === true,
+    clusterId: req.clusterId,
+    network: req.network,
+    compliancePolicy: String(values.pilot?.env?.COMPLIANCE_POLICY ?? ''),
+  };
+}

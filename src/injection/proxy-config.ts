@@ -1,0 +1,83 @@
+/**
+ * The proxy config a pod gets: the mesh `defaultConfig` with the pod's `proxy.istio.io/config`
+ * annotation over it (field by field), and its PROXY_CONFIG rendering: the JSON of the fields
+ * that differ from Istio's defaults, in the proto's field order, as Istio's agent reads it.
+ */
+import { parse as parseYaml } from 'yaml';
+import { defaultProxyConfig } from '../config/defaults.js';
+import { InjectorError } from '../errors.js';
+import { jsonEqual } from '../patch/equal.js';
+
+export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
+
+/** ProxyConfig fields in declaration order (istio.mesh.v1alpha1.ProxyConfig). */
+const FIELD_ORDER = [
+  'configPath', 'binaryPath', 'serviceCluster', 'tracingServiceName', 'drainDuration', 'parentShutdownDuration',
+  'discoveryAddress', 'discoveryRefreshDelay', 'zipkinAddress', 'statsdUdpAddress', 'envoyMetricsServiceAddress',
+  'proxyAdminPort', 'availabilityZone', 'controlPlaneAuthPolicy', 'customConfigFile', 'statNameLength', 'concurrency',
+  'proxyBootstrapTemplatePath', 'interceptionMode', 'tracing', 'sds', 'envoyAccessLogService', 'envoyMetricsService',
+  'proxyMetadata', 'runtimeValues', 'statusPort', 'extraStatTags', 'gatewayTopology', 'terminationDrainDuration',
+  'meshId', 'readinessProbe', 'proxyStatsMatcher', 'holdApplicationUntilProxyStarts', 'caCertificatesPem', 'image',
+  'privateKeyProvider',
+];
+const DURATION_FIELDS = new Set(['drainDuration', 'parentShutdownDuration', 'discoveryRefreshDelay', 'terminationDrainDuration']);
+
+function isMap(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The pod's proxy config: mesh defaults, then the annotation's fields replacing them. */
+export function effectiveProxyConfig(meshDefault: Record<string, any>, annotations: Record<string, string>): Record<string, any> {
+  const raw = annotations[PROXY_CONFIG_ANNOTATION];
+  if (raw === undefined) return meshDefault;
+  let overlay: unknown;
+  try {
+    overlay = parseYaml(raw);
+  } catch (err) {
+    throw new InjectorError('INVALID_ANNOTATION', `invalid value for annotation '${PROXY_CONFIG_ANNOTATION}': not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (overlay === null || overlay === undefined) return meshDefault;
+  if (!isMap(overlay)) throw new InjectorError('INVALID_ANNOTATION', `invalid value for annotation '${PROXY_CONFIG_ANNOTATION}': expected a ProxyConfig map`);
+  const unknown = Object.keys(overlay).filter((key) => !FIELD_ORDER.includes(key));
+  if (unknown.length > 0) {
+    throw new InjectorError('INVALID_ANNOTATION', `invalid value for annotation '${PROXY_CONFIG_ANNOTATION}': unknown ProxyConfig field(s) ${unknown.map((k) => `'${k}'`).join(', ')}`);
+  }
+  const merged = { ...meshDefault, ...overlay };
+  if (isMap(overlay.proxyMetadata)) merged.proxyMetadata = { ...meshDefault.proxyMetadata, ...overlay.proxyMetadata };
+  return merged;
+}
+
+const UNIT_NANOS: Record<string, bigint> = { ns: 1n, us: 1000n, µs: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+
+/** A Go duration ('1m30s') as protobuf JSON writes it ('90s', '1.500s'). */
+export function protoDuration(value: string): string {
+  let total = 0n;
+  const parts = value.matchAll(/(\d+)(?:\.(\d+))?(ns|us|µs|ms|s|m|h)/g);
+  for (const [, whole = '0', fraction = '', unit = 's'] of parts) {
+    const scale = UNIT_NANOS[unit]!;
+    total += BigInt(whole) * scale + (fraction === '' ? 0n : (BigInt(fraction) * scale) / 10n ** BigInt(fraction.length));
+  }
+  const seconds = total / 1_000_000_000n;
+  const nanos = total % 1_000_000_000n;
+  if (nanos === 0n) return `${seconds}s`;
+  const digits = nanos.toString().padStart(9, '0');
+  const trimmed = digits.endsWith('000000') ? digits.slice(0, 3) : digits.endsWith('000') ? digits.slice(0, 6) : digits;
+  return `${seconds}.${trimmed}s`;
+}
+
+/** PROXY_CONFIG: fields that differ from Istio's defaults, proto order, one trailing newline. */
+export function proxyConfigJson(config: Record<string, any>): string {
+  const defaults = defaultProxyConfig();
+  const out: Record<string, unknown> = {};
+  const keys = [...FIELD_ORDER, ...Object.keys(config).filter((k) => !FIELD_ORDER.includes(k)).sort()];
+  for (const key of keys) {
+    let value = config[key];
+    if (value === undefined || value === null) continue;
+    if (DURATION_FIELDS.has(key) && typeof value === 'string') value = protoDuration(value);
+    if (key === 'proxyMetadata' && isMap(value) && Object.keys(value).length === 0) continue;
+    const fallback = defaults[key];
+    if (fallback !== undefined && jsonEqual(DURATION_FIELDS.has(key) ? protoDuration(String(fallback)) : fallback, value)) continue;
+    out[key] = value;
+  }
+  return `${JSON.stringify(out)}\n`;
+}

@@ -1,0 +1,228 @@
+/**
+ * Renders the injected pod: strips a previous injection, renders the selected templates, lays
+ * them over the pod, re-applies the user's own istio-proxy/istio-init settings, then applies
+ * Istio's post-processing (probe rewriting, Prometheus merge, status annotation, order).
+ */
+import type { InjectorConfig } from '../config/index.js';
+import { InjectorError } from '../errors.js';
+import { validateAnnotations } from './annotations.js';
+import { buildContext, type RenderContext } from './context.js';
+import { renderCustomTemplate } from './custom-template.js';
+import { overlayObject } from './overlay.js';
+import { applyPrometheusMerge } from './prometheus.js';
+import { appProbersJson, restoreAppProbes, rewriteAppProbes } from './probes.js';
+import { gatewayTemplate } from './templates/gateway.js';
+import { grpcAgentTemplate, grpcSimpleTemplate } from './templates/grpc.js';
+import { sidecarTemplate, type Fragment } from './templates/sidecar.js';
+import type { InjectionRequest, JsonObject, Pod } from './types.js';
+import { canonicalQuantity } from './quantity.js';
+import { goContainerJson } from './go-json.js';
+
+export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
+export const OVERRIDES_ANNOTATION = 'proxy.istio.io/overrides';
+export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
+
+const BUILTIN: Record<string, (ctx: RenderContext) => Fragment> = {
+  sidecar: sidecarTemplate,
+  gateway: gatewayTemplate,
+  'grpc-simple': grpcSimpleTemplate,
+  'grpc-agent': grpcAgentTemplate,
+};
+
+type ListName = 'initContainers' | 'containers' | 'volumes' | 'imagePullSecrets';
+const LISTS: ListName[] = ['initContainers', 'containers', 'volumes', 'imagePullSecrets'];
+
+function names(list: unknown): string[] {
+  return Array.isArray(list) ? list.map((item: JsonObject) => String(item?.name ?? '')) : [];
+}
+
+/** Removes what an earlier injection added (as its status annotation lists) and restores the user's overrides. */
+function stripPreviousInjection(pod: Pod): void {
+  const annotations = pod.metadata?.annotations ?? {};
+  const rawStatus = annotations[STATUS_ANNOTATION];
+  if (rawStatus === undefined) return;
+  let status: Record<string, unknown>;
+  try {
+    status = JSON.parse(rawStatus);
+  } catch {
+    return;
+  }
+  const spec = pod.spec!;
+  const proxy = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c: JsonObject) => c.name === 'istio-proxy');
+  const probers = (proxy?.env as JsonObject[] | undefined)?.find((e) => e.name === 'ISTIO_KUBE_APP_PROBERS')?.value;
+  for (const list of LISTS) {
+    const injected = new Set(names(status[list]));
+    if (Array.isArray(spec[list])) {
+      spec[list] = (spec[list] as JsonObject[]).filter((item) => !injected.has(String(item?.name ?? '')));
+      if (spec[list].length === 0) delete spec[list];
+    }
+  }
+  const rawOverrides = annotations[OVERRIDES_ANNOTATION];
+  if (rawOverrides !== undefined) {
+    try {
+      const overrides = JSON.parse(rawOverrides) as Partial<Record<'containers' | 'initContainers', JsonObject[]>>;
+      for (const list of ['containers', 'initContainers'] as const) {
+        if (overrides[list] !== undefined && overrides[list]!.length > 0) spec[list] = [...(spec[list] ?? []), ...overrides[list]!];
+      }
+    } catch {
+      // An unreadable overrides annotation is ignored; the user's containers were already merged.
+    }
+  }
+  if (typeof probers === 'string' && probers !== '') restoreAppProbes(pod, probers);
+  delete annotations[STATUS_ANNOTATION];
+  delete annotations[OVERRIDES_ANNOTATION];
+}
+
+function selectTemplates(pod: Pod, cfg: InjectorConfig): string[] {
+  const requested = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
+  const list = requested !== undefined && requested.trim() !== '' ? requested.split(',') : ((cfg.injector.defaultTemplates as string[] | undefined) ?? ['sidecar']);
+  const selected = list.map((t) => t.trim()).filter((t) => t !== '');
+  return selected.length > 0 ? selected : ['sidecar'];
+}
+
+function fragmentPod(fragment: Fragment): JsonObject {
+  const spec: JsonObject = {};
+  for (const list of LISTS) if ((fragment[list] ?? []).length > 0) spec[list] = fragment[list];
+  return { metadata: { labels: fragment.labels, annotations: fragment.annotations }, spec };
+}
+
+function renderTemplates(pod: Pod, cfg: InjectorConfig, ctx: RenderContext): JsonObject {
+  let merged: JsonObject = {};
+  const custom = (cfg.injector.templates ?? {}) as Record<string, string>;
+  for (const name of selectTemplates(pod, cfg)) {
+    let fragment: JsonObject;
+    if (name in custom && !(name in BUILTIN)) fragment = renderCustomTemplate(name, custom[name]!, pod);
+    else if (name in BUILTIN) fragment = fragmentPod(BUILTIN[name]!(ctx));
+    else throw new InjectorError('INJECTION_FAILED', `annotation '${TEMPLATES_ANNOTATION}' names template '${name}', which is not defined (built in: ${Object.keys(BUILTIN).join(', ')}; configured: ${Object.keys(custom).join(', ') || 'none'})`);
+    merged = overlayObject(merged, fragment);
+  }
+  return merged;
+}
+
+/** Takes the user's containers that share a name with injected ones out of the pod. */
+function takeUserOverrides(pod: Pod, injectedNames: Set<string>): JsonObject[] {
+  const taken: JsonObject[] = [];
+  for (const list of ['initContainers', 'containers'] as const) {
+    const items = pod.spec![list] as JsonObject[] | undefined;
+    if (items === undefined) continue;
+    const kept = items.filter((c) => {
+      if (!injectedNames.has(String(c.name))) return true;
+      taken.push(c);
+      return false;
+    });
+    if (kept.length > 0) pod.spec![list] = kept;
+    else delete pod.spec![list];
+  }
+  return taken;
+}
+
+function userOverlay(container: JsonObject): JsonObject {
+  const overlay = { ...container };
+  if (overlay.image === 'auto') delete overlay.image;
+  return overlay;
+}
+
+function canonicalResources(container: JsonObject): JsonObject {
+  const resources = container.resources as JsonObject | undefined;
+  if (resources === undefined) return container;
+  const out: JsonObject = {};
+  for (const [section, quantities] of Object.entries(resources)) {
+    out[section] = typeof quantities === 'object' && quantities !== null
+      ? Object.fromEntries(Object.entries(quantities).map(([k, q]) => [k, canonicalQuantity(q as string)]))
+      : quantities;
+  }
+  return { ...container, resources: out };
+}
+
+/** Istio's container order: injected init containers first (native) or last (classic). */
+function reorder(pod: Pod, ctx: RenderContext): void {
+  const spec = pod.spec!;
+  const init = (spec.initContainers ?? []) as JsonObject[];
+  const byName = (name: string) => init.filter((c) => c.name === name);
+  const others = init.filter((c) => !['istio-init', 'istio-validation', 'istio-proxy'].includes(String(c.name)));
+  const ordered = ctx.nativeSidecar
+    ? [...byName('istio-init'), ...byName('istio-validation'), ...byName('istio-proxy'), ...others]
+    : [...byName('istio-validation'), ...others, ...byName('istio-proxy'), ...byName('istio-init')];
+  if (ordered.length > 0) spec.initContainers = ordered;
+  const containers = (spec.containers ?? []) as JsonObject[];
+  const proxy = containers.filter((c) => c.name === 'istio-proxy');
+  const apps = containers.filter((c) => c.name !== 'istio-proxy');
+  const hold = ctx.proxyConfig.holdApplicationUntilProxyStarts === true || ctx.values.global.proxy.holdApplicationUntilProxyStarts === true;
+  spec.containers = hold && !ctx.nativeSidecar ? [...proxy, ...apps] : [...apps, ...proxy];
+}
+
+function statusAnnotation(template: JsonObject, revision: string): string {
+  const spec = (template.spec ?? {}) as JsonObject;
+  const list = (name: ListName) => {
+    const n = names(spec[name]);
+    return n.length > 0 ? n : null;
+  };
+  return JSON.stringify({
+    initContainers: list('initContainers'),
+    containers: list('containers'),
+    volumes: list('volumes'),
+    imagePullSecrets: list('imagePullSecrets'),
+    revision: revision || 'default',
+  });
+}
+
+function findProxy(pod: Pod): JsonObject | undefined {
+  return [...((pod.spec?.initContainers ?? []) as JsonObject[]), ...((pod.spec?.containers ?? []) as JsonObject[])].find((c) => c.name === 'istio-proxy');
+}
+
+function setEnv(container: JsonObject, name: string, value: string): void {
+  const env = ((container.env ?? []) as JsonObject[]).filter((e) => e.name !== name);
+  env.push({ name, value });
+  container.env = env;
+}
+
+function probeRewriteEnabled(ctx: RenderContext): boolean {
+  const annotation = ctx.annotations['sidecar.istio.io/rewriteAppHTTPProbers'];
+  if (annotation !== undefined && annotation !== '') return annotation.toLowerCase() === 'true';
+  return ctx.values.sidecarInjectorWebhook?.rewriteAppHTTPProbe !== false;
+}
+
+/** Renders the injected pod. Throws InjectorError for invalid annotations or templates. */
+export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
+  validateAnnotations(req.pod.metadata?.annotations ?? {});
+  const pod = structuredClone(req.pod) as Pod;
+  pod.metadata ??= {};
+  pod.spec ??= { containers: [] };
+  stripPreviousInjection(pod);
+
+  const ctx = buildContext(req, cfg, pod);
+  const template = renderTemplates(pod, cfg, ctx);
+  const spec = (template.spec ?? {}) as JsonObject;
+  const injectedNames = new Set([...names(spec.initContainers), ...names(spec.containers)]);
+  const overrides = takeUserOverrides(pod, injectedNames);
+
+  const merged = overlayObject(pod, template) as Pod;
+  const overrideRecord: Partial<Record<'containers' | 'initContainers', JsonObject[]>> = {};
+  for (const user of overrides) {
+    const list = names(merged.spec!.initContainers).includes(String(user.name)) ? 'initContainers' : 'containers';
+    merged.spec![list] = (merged.spec![list] as JsonObject[]).map((c) => (c.name === user.name ? canonicalResources(overlayObject(c, userOverlay(user))) : c));
+    (overrideRecord[list] ??= []).push(userOverlay(user));
+  }
+
+  reorder(merged, ctx);
+  const meta = merged.metadata!;
+  meta.annotations ??= {};
+  const proxy = findProxy(merged);
+  if (proxy !== undefined && ctx.statusPort !== '0' && probeRewriteEnabled(ctx)) {
+    const probers = appProbersJson(merged, Number(ctx.statusPort));
+    if (probers !== '') {
+      rewriteAppProbes(merged, Number(ctx.statusPort));
+      setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', probers);
+    }
+  }
+  applyPrometheusMerge(merged, ctx, proxy);
+  for (const [key, value] of Object.entries((cfg.injector.injectedAnnotations ?? {}) as Record<string, string>)) meta.annotations[key] = value;
+  if (Object.keys(overrideRecord).length > 0) {
+    const record: Record<string, string[]> = {};
+    if (overrideRecord.containers) record.containers = overrideRecord.containers.map(goContainerJson) as never;
+    if (overrideRecord.initContainers) record.initContainers = overrideRecord.initContainers.map(goContainerJson) as never;
+    meta.annotations[OVERRIDES_ANNOTATION] = `{${Object.entries(record).map(([k, v]) => `"${k}":[${v.join(',')}]`).join(',')}}`;
+  }
+  meta.annotations[STATUS_ANNOTATION] = statusAnnotation(template, ctx.revision);
+  return merged;
+}

@@ -1,0 +1,446 @@
+/**
+ * The `sidecar` template: what Istio's injection template renders for a pod, written as typed
+ * code. It returns a fragment (labels, annotations, init containers, containers, volumes, pull
+ * secrets) that `merge.ts` lays over the pod.
+ */
+import { canonicalQuantity } from '../quantity.js';
+import { annotationOr, canonicalName } from '../meta.js';
+import type { RenderContext } from '../context.js';
+import { proxyConfigJson } from '../proxy-config.js';
+import type { JsonObject } from '../types.js';
+
+/** What a template contributes to a pod. */
+export interface Fragment {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** `undefined` leaves the pod's init containers alone; `[]` is the template's explicit empty list. */
+  initContainers: JsonObject[] | undefined;
+  containers: JsonObject[];
+  volumes: JsonObject[];
+  imagePullSecrets: JsonObject[];
+}
+
+const PROXY_RESOURCE_ANNOTATIONS = {
+  requests: { cpu: 'sidecar.istio.io/proxyCPU', memory: 'sidecar.istio.io/proxyMemory' },
+  limits: { cpu: 'sidecar.istio.io/proxyCPULimit', memory: 'sidecar.istio.io/proxyMemoryLimit' },
+} as const;
+
+/** Proxy resources: the resource annotations when any is set, else the values (null entries dropped). */
+export function proxyResources(ctx: RenderContext): JsonObject {
+  const out: JsonObject = {};
+  const fromAnnotations = Object.values(PROXY_RESOURCE_ANNOTATIONS).some((group) => Object.values(group).some((key) => key in ctx.annotations));
+  if (fromAnnotations) {
+    for (const [section, group] of Object.entries(PROXY_RESOURCE_ANNOTATIONS)) {
+      const entries = Object.entries(group).filter(([, key]) => key in ctx.annotations);
+      if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, key]) => [name, canonicalQuantity(ctx.annotations[key]!)]));
+    }
+    return out;
+  }
+  const configured = ctx.values.global.proxy.resources ?? {};
+  for (const section of ['limits', 'requests']) {
+    const entries = Object.entries(configured[section] ?? {}).filter(([, q]) => q !== null && q !== undefined);
+    if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, q]) => [name, canonicalQuantity(q as string)]));
+  }
+  return out;
+}
+
+/** Istio's `excludeInboundPort`: adds the status port to the excluded inbound ports. */
+export function excludeInboundPorts(statusPort: string, excluded: string): string {
+  const port = statusPort.trim();
+  if (port === '' || port === '0') return excluded;
+  const ports = excluded.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (ports.includes(port)) return ports.join(',');
+  return [...ports, port].join(',');
+}
+
+function truthy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === '' || value === 0) return false;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+function sortedEnv(map: Record<string, unknown> | undefined): JsonObject[] {
+  return Object.keys(map ?? {})
+    .sort()
+    .map((name) => ({ name, value: String(map![name]) }));
+}
+
+function fieldEnv(name: string, fieldPath: string): JsonObject {
+  return { name, valueFrom: { fieldRef: { fieldPath } } };
+}
+
+function resourceEnv(name: string, resource: string): JsonObject {
+  return { name, valueFrom: { resourceFieldRef: { divisor: '1', resource } } };
+}
+
+/** Go's json encoding of a ContainerPort (field order, omitempty). */
+function portJson(port: JsonObject): string {
+  const out: JsonObject = {};
+  for (const key of ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP']) {
+    if (truthy(port[key])) out[key] = port[key];
+  }
+  return JSON.stringify(out);
+}
+
+/** ISTIO_META_POD_PORTS in the template's exact layout. */
+export function podPortsJson(containers: JsonObject[]): string {
+  const ports = containers.flatMap((c) => ((c.ports ?? []) as JsonObject[]).map(portJson));
+  return ['[', ...ports.map((p, i) => `    ${i === 0 ? '' : ','}${p}`), ']'].join('\n');
+}
+
+function interceptionArgs(ctx: RenderContext): string[] {
+  const a = ctx.annotations;
+  const proxy = ctx.values.global.proxy;
+  const excluded = excludeInboundPorts(ctx.statusPort, annotationOr(a, 'traffic.sidecar.istio.io/excludeInboundPorts', proxy.excludeInboundPorts));
+  const args = [
+    'istio-iptables',
+    '-p', String(ctx.mesh.proxyListenPort || '15001'),
+    '-z', String(ctx.mesh.proxyInboundListenPort || '15006'),
+    '-u', ctx.tproxy ? '1337' : String(ctx.proxyUID ?? '1337'),
+    '-m', ctx.interceptionMode,
+    '-i', annotationOr(a, 'traffic.sidecar.istio.io/includeOutboundIPRanges', proxy.includeIPRanges),
+    '-x', annotationOr(a, 'traffic.sidecar.istio.io/excludeOutboundIPRanges', proxy.excludeIPRanges),
+    '-b', annotationOr(a, 'traffic.sidecar.istio.io/includeInboundPorts', proxy.includeInboundPorts),
+    '-d', excluded === '' ? '15090,15021' : `15090,15021,${excluded}`,
+  ];
+  if ('traffic.sidecar.istio.io/includeOutboundPorts' in a || String(proxy.includeOutboundPorts ?? '') !== '') {
+    args.push('-q', annotationOr(a, 'traffic.sidecar.istio.io/includeOutboundPorts', proxy.includeOutboundPorts));
+  }
+  if ('traffic.sidecar.istio.io/excludeOutboundPorts' in a || String(proxy.excludeOutboundPorts ?? '') !== '') {
+    args.push('-o', annotationOr(a, 'traffic.sidecar.istio.io/excludeOutboundPorts', proxy.excludeOutboundPorts));
+  }
+  if ('istio.io/reroute-virtual-interfaces' in a) args.push('-k', a['istio.io/reroute-virtual-interfaces']!);
+  else if ('traffic.sidecar.istio.io/kubevirtInterfaces' in a) args.push('-k', a['traffic.sidecar.istio.io/kubevirtInterfaces']!);
+  if ('traffic.sidecar.istio.io/excludeInterfaces' in a) args.push('-c', a['traffic.sidecar.istio.io/excludeInterfaces']!);
+  args.push(`--log_output_level=${annotationOr(a, 'sidecar.istio.io/agentLogLevel', ctx.values.global.logging?.level)}`);
+  if (ctx.values.global.logAsJson === true) args.push('--log_as_json');
+  if (ctx.cniEnabled) args.push('--run-validation', '--skip-rule-apply');
+  else if (ctx.values.global.proxy_init?.forceApplyIptables === true) args.push('--force-apply');
+  if (ctx.values.global.nativeNftables === true) args.push('--native-nftables');
+  return args;
+}
+
+function initContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
+  const global = ctx.values.global;
+  const privileged = global.proxy.privileged === true;
+  const securityContext: JsonObject = ctx.cniEnabled
+    ? {
+        allowPrivilegeEscalation: privileged,
+        privileged,
+        capabilities: { drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+        runAsGroup: ctx.tproxy ? 1337 : (ctx.proxyGID ?? 1337),
+        runAsUser: ctx.tproxy ? 1337 : (ctx.proxyUID ?? 1337),
+        runAsNonRoot: true,
+      }
+    : {
+        allowPrivilegeEscalation: privileged,
+        privileged,
+        capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
+        readOnlyRootFilesystem: false,
+        runAsGroup: 0,
+        runAsNonRoot: false,
+        runAsUser: 0,
+      };
+  if (truthy(global.proxy.seccompProfile)) securityContext.seccompProfile = global.proxy.seccompProfile;
+  const customImage = annotationOr(ctx.annotations, 'sidecar.istio.io/proxyImage', global.proxy_init.image);
+  const container: JsonObject = {
+    name: ctx.cniEnabled ? 'istio-validation' : 'istio-init',
+    image: customImage.includes('/') ? customImage : ctx.proxyInitImage,
+    args: interceptionArgs(ctx),
+  };
+  if (truthy(global.imagePullPolicy)) container.imagePullPolicy = global.imagePullPolicy;
+  const metadataEnv = sortedEnv(ctx.proxyConfig.proxyMetadata);
+  if (metadataEnv.length > 0) container.env = metadataEnv;
+  container.resources = resources;
+  container.securityContext = securityContext;
+  return container;
+}
+
+function proxyEnv(ctx: RenderContext): JsonObject[] {
+  const { values, mesh, proxyConfig, annotations, labels, workload } = ctx;
+  const global = values.global;
+  const env: JsonObject[] = [];
+  if (String(mesh.inboundTrafficPolicy?.mode ?? '').toLowerCase() === 'localhost') {
+    env.push({ name: 'REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION', value: 'true' });
+  }
+  const revision = String(values.revision ?? '');
+  env.push(
+    { name: 'PILOT_CERT_PROVIDER', value: String(global.pilotCertProvider) },
+    { name: 'CA_ADDR', value: truthy(global.caAddress) ? String(global.caAddress) : `istiod${revision === '' ? '' : `-${revision}`}.${global.istioNamespace}.svc:15012` },
+    fieldEnv('POD_NAME', 'metadata.name'),
+    fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+    fieldEnv('INSTANCE_IP', 'status.podIP'),
+    fieldEnv('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+    fieldEnv('HOST_IP', 'status.hostIP'),
+    resourceEnv('ISTIO_CPU_LIMIT', 'limits.cpu'),
+    { name: 'PROXY_CONFIG', value: proxyConfigJson(proxyConfig) },
+    { name: 'ISTIO_META_POD_PORTS', value: podPortsJson((ctx.pod.spec?.containers ?? []) as JsonObject[]) },
+    { name: 'ISTIO_META_APP_CONTAINERS', value: ctx.appContainers.join(',') },
+    resourceEnv('GOMEMLIMIT', 'limits.memory'),
+  );
+  if (ctx.compliancePolicy !== '') {
+    env.push({ name: 'COMPLIANCE_POLICY', value: ctx.compliancePolicy });
+    if (ctx.compliancePolicy === 'fips-140-3') env.push({ name: 'GODEBUG', value: 'fips140=only' });
+  }
+  env.push(
+    { name: 'ISTIO_META_CLUSTER_ID', value: ctx.clusterId ?? (truthy(global.multiCluster?.clusterName) ? String(global.multiCluster.clusterName) : 'Kubernetes') },
+    fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
+    { name: 'ISTIO_META_INTERCEPTION_MODE', value: annotations['sidecar.istio.io/interceptionMode'] || String(proxyConfig.interceptionMode ?? 'REDIRECT') },
+  );
+  const network = ctx.network ?? (truthy(global.network) ? String(global.network) : undefined);
+  if (network !== undefined) env.push({ name: 'ISTIO_META_NETWORK', value: network });
+  const workloadName = labels['service.istio.io/workload-name'] || workload.name;
+  if (workloadName !== '') env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: workloadName });
+  if (workload.apiVersion !== '' && workload.name !== '') {
+    const namespace = workload.namespace || 'default';
+    env.push({ name: 'ISTIO_META_OWNER', value: `kubernetes://apis/${workload.apiVersion}/namespaces/${namespace}/${workload.kind.toLowerCase()}s/${workload.name}` });
+  }
+  if ('sidecar.istio.io/bootstrapOverride' in annotations) {
+    env.push({ name: 'ISTIO_BOOTSTRAP_OVERRIDE', value: '/etc/istio/custom-bootstrap/custom_bootstrap.json' });
+  }
+  const trustDomain = truthy(mesh.trustDomain) ? String(mesh.trustDomain) : truthy(global.trustDomain) ? String(global.trustDomain) : '';
+  const meshId = truthy(global.meshID) ? String(global.meshID) : trustDomain;
+  if (meshId !== '') env.push({ name: 'ISTIO_META_MESH_ID', value: meshId });
+  if (trustDomain !== '') env.push({ name: 'TRUST_DOMAIN', value: trustDomain });
+  if (global.proxy.tracer === 'datadog' && 'apm.datadoghq.com/env' in annotations) {
+    try {
+      env.push(...sortedEnv(JSON.parse(annotations['apm.datadoghq.com/env']!)));
+    } catch {
+      // Istio ignores an unreadable datadog annotation as well.
+    }
+  }
+  env.push(...sortedEnv(proxyConfig.proxyMetadata));
+  return env;
+}
+
+function proxySecurityContext(ctx: RenderContext): JsonObject {
+  const global = ctx.values.global;
+  const privileged = global.proxy.privileged === true;
+  let sc: JsonObject;
+  if (ctx.proxyConfig.proxyMetadata?.IPTABLES_TRACE_LOGGING === 'true') {
+    sc = {
+      allowPrivilegeEscalation: true,
+      capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] },
+      privileged: true,
+      readOnlyRootFilesystem: true,
+      runAsGroup: ctx.proxyGID ?? 1337,
+      runAsNonRoot: false,
+      runAsUser: 0,
+    };
+  } else {
+    const add = [...(ctx.tproxy ? ['NET_ADMIN'] : []), ...(ctx.capNetBindService ? ['NET_BIND_SERVICE'] : [])];
+    const root = ctx.tproxy || ctx.capNetBindService;
+    sc = {
+      allowPrivilegeEscalation: privileged,
+      capabilities: add.length > 0 ? { add, drop: ['ALL'] } : { drop: ['ALL'] },
+      privileged,
+      readOnlyRootFilesystem: true,
+      ...(root ? { runAsNonRoot: false, runAsUser: 0, runAsGroup: 1337 } : { runAsNonRoot: true, runAsUser: ctx.proxyUID ?? 1337, runAsGroup: ctx.proxyGID ?? 1337 }),
+    };
+  }
+  if (truthy(global.proxy.seccompProfile)) sc.seccompProfile = global.proxy.seccompProfile;
+  return sc;
+}
+
+function intOf(value: string): number | string {
+  return /^-?\d+$/.test(value) ? Number(value) : value;
+}
+
+function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
+  const { values, annotations } = ctx;
+  const global = values.global;
+  const proxy = global.proxy;
+  const customImage = annotationOr(annotations, 'sidecar.istio.io/proxyImage', proxy.image);
+  const args = [
+    'proxy',
+    'sidecar',
+    '--domain',
+    `$(POD_NAMESPACE).svc.${proxy.clusterDomain}`,
+    `--proxyLogLevel=${annotationOr(annotations, 'sidecar.istio.io/logLevel', proxy.logLevel)}`,
+    `--proxyComponentLogLevel=${annotationOr(annotations, 'sidecar.istio.io/componentLogLevel', proxy.componentLogLevel)}`,
+    `--log_output_level=${annotationOr(annotations, 'sidecar.istio.io/agentLogLevel', global.logging?.level)}`,
+  ];
+  if (truthy(global.sts?.servicePort)) args.push(`--stsPort=${global.sts.servicePort}`);
+  if (global.logAsJson === true) args.push('--log_as_json');
+  if (truthy(proxy.outlierLogPath)) args.push(`--outlierLogPath=${proxy.outlierLogPath}`);
+
+  const container: JsonObject = {
+    name: 'istio-proxy',
+    image: customImage.includes('/') ? customImage : ctx.proxyImage,
+  };
+  if (ctx.nativeSidecar) container.restartPolicy = 'Always';
+  container.ports = [{ containerPort: 15090, protocol: 'TCP', name: 'http-envoy-prom' }];
+  container.args = args;
+  const holdProxy = (ctx.proxyConfig.holdApplicationUntilProxyStarts === true || proxy.holdApplicationUntilProxyStarts === true) && !ctx.nativeSidecar;
+  if (truthy(proxy.lifecycle)) container.lifecycle = proxy.lifecycle;
+  else if (holdProxy) container.lifecycle = { postStart: { exec: { command: ['pilot-agent', 'wait'] } } };
+  else if (ctx.nativeSidecar) {
+    container.lifecycle = { preStop: { exec: { command: ['pilot-agent', 'request', `--debug-port=${ctx.statusPort}`, 'POST', 'drain'] } } };
+  }
+  container.env = proxyEnv(ctx);
+  if (truthy(global.imagePullPolicy)) container.imagePullPolicy = global.imagePullPolicy;
+  if (ctx.statusPort !== '0') {
+    if (proxy.startupProbe?.enabled === true) {
+      container.startupProbe = {
+        httpGet: { path: '/healthz/ready', port: 15021 },
+        periodSeconds: 1,
+        timeoutSeconds: 3,
+        failureThreshold: proxy.startupProbe.failureThreshold,
+      };
+    }
+    const readiness: JsonObject = { httpGet: { path: '/healthz/ready', port: 15021 } };
+    const delay = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/initialDelaySeconds', proxy.readinessInitialDelaySeconds));
+    if (delay !== 0) readiness.initialDelaySeconds = delay;
+    readiness.periodSeconds = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/periodSeconds', proxy.readinessPeriodSeconds));
+    readiness.timeoutSeconds = 3;
+    readiness.failureThreshold = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/failureThreshold', proxy.readinessFailureThreshold));
+    container.readinessProbe = readiness;
+  }
+  container.securityContext = proxySecurityContext(ctx);
+  container.resources = resources;
+  container.volumeMounts = proxyMounts(ctx);
+  return container;
+}
+
+function userJsonMap(ctx: RenderContext, key: string): Array<[string, JsonObject]> {
+  const raw = ctx.annotations[key];
+  if (raw === undefined) return [];
+  const parsed = JSON.parse(raw) as Record<string, JsonObject>;
+  return Object.keys(parsed)
+    .sort()
+    .map((name) => [name, parsed[name]!]);
+}
+
+function proxyMounts(ctx: RenderContext): JsonObject[] {
+  const global = ctx.values.global;
+  const mounts: JsonObject[] = [
+    { name: 'workload-socket', mountPath: '/var/run/secrets/workload-spiffe-uds' },
+    { name: 'credential-socket', mountPath: '/var/run/secrets/credential-uds' },
+    global.caName === 'GkeWorkloadCertificate'
+      ? { name: 'gke-workload-certificate', mountPath: '/var/run/secrets/workload-spiffe-credentials', readOnly: true }
+      : { name: 'workload-certs', mountPath: '/var/run/secrets/workload-spiffe-credentials' },
+  ];
+  if (global.pilotCertProvider === 'istiod') {
+    mounts.push({ mountPath: '/var/run/secrets/istio', name: 'istiod-ca-cert' }, { mountPath: '/var/run/secrets/istio/crl', name: 'istio-ca-crl' });
+  }
+  mounts.push({ mountPath: '/var/lib/istio/data', name: 'istio-data' });
+  if ('sidecar.istio.io/bootstrapOverride' in ctx.annotations) mounts.push({ mountPath: '/etc/istio/custom-bootstrap', name: 'custom-bootstrap-volume' });
+  mounts.push({ mountPath: '/etc/istio/proxy', name: 'istio-envoy' }, { mountPath: '/var/run/secrets/tokens', name: 'istio-token' });
+  if (global.mountMtlsCerts === true) mounts.push({ mountPath: '/etc/certs/', name: 'istio-certs', readOnly: true });
+  mounts.push({ name: 'istio-podinfo', mountPath: '/etc/istio/pod' });
+  for (const [name, mount] of userJsonMap(ctx, 'sidecar.istio.io/userVolumeMount')) mounts.push({ name, ...mount });
+  return mounts;
+}
+
+function volumes(ctx: RenderContext): JsonObject[] {
+  const { values, annotations } = ctx;
+  const global = values.global;
+  const out: JsonObject[] = [{ name: 'workload-socket' }, { name: 'credential-socket' }];
+  out.push(global.caName === 'GkeWorkloadCertificate' ? { name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } } : { name: 'workload-certs' });
+  if ('sidecar.istio.io/bootstrapOverride' in annotations) out.push({ name: 'custom-bootstrap-volume', configMap: { name: annotations['sidecar.istio.io/bootstrapOverride'] } });
+  out.push(
+    { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
+    { name: 'istio-data', emptyDir: {} },
+    {
+      name: 'istio-podinfo',
+      downwardAPI: {
+        items: [
+          { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+          { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
+        ],
+      },
+    },
+    { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: global.sds?.token?.aud ?? 'istio-ca' } }] } },
+  );
+  if (global.pilotCertProvider === 'istiod') {
+    const bundle = truthy(global.trustBundleName) ? String(global.trustBundleName) : undefined;
+    const env = values.pilot?.env ?? {};
+    out.push(
+      env.ENABLE_CLUSTER_TRUST_BUNDLE_API === true
+        ? { name: 'istiod-ca-cert', projected: { sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${bundle ?? 'root-cert'}`, path: 'root-cert.pem' } }] } }
+        : { name: 'istiod-ca-cert', configMap: { name: bundle ?? 'istio-ca-root-cert' } },
+    );
+  }
+  out.push({ name: 'istio-ca-crl', configMap: { name: truthy(values.pilot?.crlConfigMapName) ? values.pilot.crlConfigMapName : 'istio-ca-crl', optional: true } });
+  if (global.mountMtlsCerts === true) {
+    const account = String(ctx.pod.spec?.serviceAccountName ?? '');
+    out.push({ name: 'istio-certs', secret: { optional: true, secretName: account === '' ? 'istio.default' : `istio.${account}` } });
+  }
+  for (const [name, volume] of userJsonMap(ctx, 'sidecar.istio.io/userVolume')) out.push({ name, ...volume });
+  return out;
+}
+
+function metadata(ctx: RenderContext): { labels: Record<string, string>; annotations: Record<string, string> } {
+  const { labels, annotations, values } = ctx;
+  const outLabels: Record<string, string> = { 'security.istio.io/tlsMode': labels['security.istio.io/tlsMode'] || 'istio' };
+  if (ctx.proxyConfig.proxyMetadata?.ISTIO_META_ENABLE_HBONE === 'true') outLabels['networking.istio.io/tunnel'] = labels['networking.istio.io/tunnel'] || 'http';
+  outLabels['service.istio.io/canonical-name'] = canonicalName(
+    labels['service.istio.io/canonical-name'] || labels['app.kubernetes.io/name'] || labels.app || ctx.workload.name,
+  );
+  outLabels['service.istio.io/canonical-revision'] = labels['service.istio.io/canonical-revision'] || labels['app.kubernetes.io/version'] || labels.version || 'latest';
+
+  const out: Record<string, string> = { 'istio.io/rev': ctx.revision || 'default' };
+  const first = ctx.appContainers[0];
+  if (first !== undefined) {
+    if (!('kubectl.kubernetes.io/default-logs-container' in annotations)) out['kubectl.kubernetes.io/default-logs-container'] = first;
+    if (!('kubectl.kubernetes.io/default-container' in annotations)) out['kubectl.kubernetes.io/default-container'] = first;
+  }
+  if (ctx.cniEnabled) {
+    const proxy = values.global.proxy;
+    if (values.pilot.cni.provider === 'multus') out['k8s.v1.cni.cncf.io/networks'] = appendMultusNetwork(annotations['k8s.v1.cni.cncf.io/networks'] ?? '', 'default/istio-cni');
+    out['sidecar.istio.io/interceptionMode'] = ctx.interceptionMode;
+    const include = annotationOr(annotations, 'traffic.sidecar.istio.io/includeOutboundIPRanges', proxy.includeIPRanges);
+    if (include !== '') out['traffic.sidecar.istio.io/includeOutboundIPRanges'] = include;
+    const exclude = annotationOr(annotations, 'traffic.sidecar.istio.io/excludeOutboundIPRanges', proxy.excludeIPRanges);
+    if (exclude !== '') out['traffic.sidecar.istio.io/excludeOutboundIPRanges'] = exclude;
+    out['traffic.sidecar.istio.io/includeInboundPorts'] = annotationOr(annotations, 'traffic.sidecar.istio.io/includeInboundPorts', proxy.includeInboundPorts);
+    out['traffic.sidecar.istio.io/excludeInboundPorts'] = excludeInboundPorts(ctx.statusPort, annotationOr(annotations, 'traffic.sidecar.istio.io/excludeInboundPorts', proxy.excludeInboundPorts));
+    if ('traffic.sidecar.istio.io/includeOutboundPorts' in annotations || String(proxy.includeOutboundPorts ?? '') !== '') {
+      out['traffic.sidecar.istio.io/includeOutboundPorts'] = annotationOr(annotations, 'traffic.sidecar.istio.io/includeOutboundPorts', proxy.includeOutboundPorts);
+    }
+    if ('traffic.sidecar.istio.io/excludeOutboundPorts' in annotations || String(proxy.excludeOutboundPorts ?? '') !== '') {
+      out['traffic.sidecar.istio.io/excludeOutboundPorts'] = annotationOr(annotations, 'traffic.sidecar.istio.io/excludeOutboundPorts', proxy.excludeOutboundPorts);
+    }
+    for (const key of ['traffic.sidecar.istio.io/kubevirtInterfaces', 'istio.io/reroute-virtual-interfaces', 'traffic.sidecar.istio.io/excludeInterfaces']) {
+      if (truthy(annotations[key])) out[key] = annotations[key]!;
+    }
+  }
+  return { labels: outLabels, annotations: out };
+}
+
+/** Adds a network to multus' annotation, which is either a comma list or a JSON list. */
+export function appendMultusNetwork(existing: string, network: string): string {
+  const trimmed = existing.trim();
+  if (trimmed === '') return network;
+  if (trimmed.startsWith('[')) {
+    try {
+      const list = JSON.parse(trimmed) as Array<{ name?: string; namespace?: string }>;
+      const [namespace, name] = network.split('/');
+      if (list.some((n) => n.name === name && (n.namespace ?? '') === namespace)) return existing;
+      return JSON.stringify([...list, { name, namespace }]);
+    } catch {
+      return existing;
+    }
+  }
+  const names = trimmed.split(',').map((n) => n.trim());
+  return names.includes(network) ? existing : `${trimmed}, ${network}`;
+}
+
+/** Renders the sidecar template for the pod in `ctx`. */
+export function sidecarTemplate(ctx: RenderContext): Fragment {
+  const resources = proxyResources(ctx);
+  const { labels, annotations } = metadata(ctx);
+  const noInitContainer = ctx.interceptionMode === 'NONE' && !ctx.nativeSidecar;
+  const init = ctx.interceptionMode !== 'NONE' ? [initContainer(ctx, resources)] : [];
+  const proxy = proxyContainer(ctx, resources);
+  const pullSecrets = ((ctx.values.global.imagePullSecrets ?? []) as string[]).map((name) => ({ name }));
+  return {
+    labels,
+    annotations,
+    initContainers: noInitContainer ? [] : ctx.nativeSidecar ? [...init, proxy] : init,
+    containers: ctx.nativeSidecar ? [] : [proxy],
+    volumes: volumes(ctx),
+    imagePullSecrets: pullSecrets,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * kube-inject over a stream of YAML documents: each workload's pod template is injected; other
+ * kinds pass through untouched.
+ */
+import { parseAllDocuments, stringify } from 'yaml';
+import type { InjectorConfig } from '../config/index.js';
+import { InjectorError } from '../errors.js';
+import { decide, render, type InjectionRequest, type JsonObject, type Pod } from '../injection/index.js';
+import { shapePodTemplate, shapeWorkload } from './go-shape.js';
+import { templateSlot } from './workloads.js';
+
+export interface KubeInjectOptions {
+  nativeSidecars?: boolean;
+  revision?: string;
+}
+
+function isMap(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Injects one object (recursing into Lists); returns the object to print. */
+export function injectObject(object: JsonObject, cfg: InjectorConfig, options: KubeInjectOptions): JsonObject {
+  if (object.kind === 'List' && Array.isArray(object.items)) {
+    return { ...object, items: object.items.map((item: unknown) => (isMap(item) ? injectObject(item, cfg, options) : item)) };
+  }
+  const slot = templateSlot(object);
+  if (slot === undefined) return object;
+  const copy = structuredClone(object);
+  const copySlot = templateSlot(copy)!;
+  const template = copySlot.get();
+  const namespace = (copy.metadata?.namespace as string | undefined) ?? '';
+  const req: InjectionRequest = { pod: template as Pod, namespace };
+  if (copy.kind !== 'Pod') req.workload = { apiVersion: String(copy.apiVersion ?? ''), kind: String(copy.kind), name: String(copy.metadata?.name ?? '') };
+  if (options.nativeSidecars !== undefined) req.nativeSidecars = options.nativeSidecars;
+  if (options.revision !== undefined) req.revision = options.revision;
+  const decision = decide(req, cfg, 'kube-inject');
+  const injected = decision.inject ? render(req, cfg) : template;
+  copySlot.set(shapePodTemplate(injected));
+  return shapeWorkload(copy);
+}
+
+/** Injects every document of a multi-document YAML text and returns the output YAML. */
+export function injectYaml(text: string, cfg: InjectorConfig, options: KubeInjectOptions = {}): string {
+  const documents = parseAllDocuments(text);
+  const out: string[] = [];
+  for (const [index, document] of documents.entries()) {
+    if (document.errors.length > 0) {
+      throw new InjectorError('USAGE', `document ${index + 1} is not valid YAML: ${document.errors[0]!.message.split('\n')[0]}`);
+    }
+    const value: unknown = document.toJS();
+    if (value === null || value === undefined) continue;
+    if (!isMap(value)) throw new InjectorError('USAGE', `document ${index + 1} is not a Kubernetes object (a map with kind)`);
+    out.push(stringify(injectObject(value, cfg, options), { lineWidth: 0 }));
+  }
+  return out.join('---\n');
+}
