@@ -51,7 +51,8 @@ function stripPreviousInjection(pod: Pod): void {
   const proxy = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c: JsonObject) => c.name === 'istio-proxy');
   const probers = (proxy?.env as JsonObject[] | undefined)?.find((e) => e.name === 'ISTIO_KUBE_APP_PROBERS')?.value;
   for (const list of LISTS) {
-    const injected = new Set(names(status[list]));
+    const listed = status[list];
+    const injected = new Set(Array.isArray(listed) ? listed.map(String) : []);
     if (Array.isArray(spec[list])) {
       spec[list] = (spec[list] as JsonObject[]).filter((item) => !injected.has(String(item?.name ?? '')));
       if (spec[list].length === 0) delete spec[list];
