@@ -1,7 +1,7 @@
 /**
  * Lays a template fragment over a pod the way Kubernetes' strategic merge patch does for the
  * lists Istio's templates touch: items with the same merge key merge (maps recursively, the
- * overlay's scalars win), new items are appended, other lists are replaced.
+ * overlay's scalars win), other lists are replaced.
  */
 import type { JsonObject } from './types.js';
 
@@ -32,21 +32,21 @@ export function overlayObject(base: JsonObject, overlay: JsonObject): JsonObject
   return out;
 }
 
-/** Merges list items by `mergeKey`: matching items merge in place, new ones are appended. */
+/**
+ * Merges list items by `mergeKey` in strategic-merge order: the overlay's items first (merged with
+ * the base item of the same key), then the base items the overlay does not mention.
+ */
 export function overlayList(base: JsonObject[], overlay: JsonObject[], mergeKey: string): JsonObject[] {
-  const out = [...base];
-  const index = new Map<unknown, number>();
-  out.forEach((item, i) => {
-    if (isMap(item)) index.set(item[mergeKey], i);
-  });
+  const byKey = new Map<unknown, JsonObject>();
+  for (const item of base) if (isMap(item)) byKey.set(item[mergeKey], item);
+  const seen = new Set<unknown>();
+  const out: JsonObject[] = [];
   for (const item of overlay) {
-    const at = isMap(item) ? index.get(item[mergeKey]) : undefined;
-    if (at === undefined) {
-      index.set(item[mergeKey], out.length);
-      out.push(item);
-    } else {
-      out[at] = overlayObject(out[at]!, item);
-    }
+    const key = isMap(item) ? item[mergeKey] : undefined;
+    const existing = byKey.get(key);
+    seen.add(key);
+    out.push(existing === undefined ? item : overlayObject(existing, item));
   }
+  for (const item of base) if (!isMap(item) || !seen.has(item[mergeKey])) out.push(item);
   return out;
 }

@@ -16,8 +16,10 @@ const HOOKS = [
   ['preStop', 'prestopz'],
 ] as const;
 
+/** App containers, and the user's native sidecars (init containers that keep running). */
 function appContainers(pod: Pod): JsonObject[] {
-  return ((pod.spec?.containers ?? []) as JsonObject[]).filter((c) => c.name !== 'istio-proxy');
+  const sidecars = ((pod.spec?.initContainers ?? []) as JsonObject[]).filter((c) => c.restartPolicy === 'Always');
+  return [...sidecars, ...((pod.spec?.containers ?? []) as JsonObject[])].filter((c) => c.name !== 'istio-proxy');
 }
 
 function resolvePort(container: JsonObject, port: unknown): unknown {

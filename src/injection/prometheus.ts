@@ -16,7 +16,7 @@ function mergeEnabled(ctx: RenderContext, annotations: Record<string, string>): 
 export function applyPrometheusMerge(pod: Pod, ctx: RenderContext, proxy: JsonObject | undefined): void {
   const annotations = pod.metadata!.annotations!;
   const scrape = annotations['prometheus.io/scrape'] ?? annotations['prometheus.io.scrape'];
-  if (scrape === 'false' || ctx.statusPort === '0' || !mergeEnabled(ctx, annotations)) return;
+  if (scrape === 'false' || !mergeEnabled(ctx, annotations)) return;
   const targetPort = String(ctx.mesh.defaultConfig?.statusPort ?? 15020);
   if (annotations['prometheus.io/port'] === targetPort) return;
 
@@ -38,6 +38,7 @@ export function applyPrometheusMerge(pod: Pod, ctx: RenderContext, proxy: JsonOb
   if (proxy !== undefined && Object.keys(original).length > 0) {
     proxy.env = [...((proxy.env ?? []) as JsonObject[]).filter((e) => e.name !== 'ISTIO_PROMETHEUS_ANNOTATIONS'), { name: 'ISTIO_PROMETHEUS_ANNOTATIONS', value: JSON.stringify(original) }];
   }
+  delete annotations['prometheus.istio.io/scrape-targets'];
   annotations['prometheus.io/port'] = targetPort;
   annotations['prometheus.io/path'] = '/stats/prometheus';
   annotations['prometheus.io/scrape'] = 'true';

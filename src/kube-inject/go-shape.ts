@@ -69,9 +69,14 @@ export function shapeWorkload(object: JsonObject): JsonObject {
       out.status ??= {};
       break;
     case 'DeploymentConfig':
+      spec.strategy = { ...spec.strategy, resources: spec.strategy?.resources ?? {} };
+      spec.test ??= false;
+      if (spec.minReadySeconds === 0) delete spec.minReadySeconds;
+      if (spec.paused === false) delete spec.paused;
       out.status ??= { availableReplicas: 0, latestVersion: 0, observedGeneration: 0, replicas: 0, unavailableReplicas: 0, updatedReplicas: 0 };
       break;
   }
+  if (object.kind === 'List') out.metadata = isMap(object.metadata) ? object.metadata : {};
   if (object.kind === 'CronJob' && isMap(spec.jobTemplate)) {
     spec.jobTemplate = { ...spec.jobTemplate, metadata: shapeMetadata(spec.jobTemplate.metadata) };
   }

@@ -21,7 +21,8 @@ function isMap(value: unknown): value is JsonObject {
 /** Injects one object (recursing into Lists); returns the object to print. */
 export function injectObject(object: JsonObject, cfg: InjectorConfig, options: KubeInjectOptions): JsonObject {
   if (object.kind === 'List' && Array.isArray(object.items)) {
-    return { ...object, items: object.items.map((item: unknown) => (isMap(item) ? injectObject(item, cfg, options) : item)) };
+    const items = object.items.map((item: unknown) => (isMap(item) ? injectObject(item, cfg, options) : item));
+    return { ...object, metadata: isMap(object.metadata) ? object.metadata : {}, items };
   }
   const slot = templateSlot(object);
   if (slot === undefined) return object;

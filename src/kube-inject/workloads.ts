@@ -23,7 +23,19 @@ export function templateSlot(object: JsonObject): TemplateSlot | undefined {
       },
     };
   }
-  const holder = TEMPLATE_KINDS.has(kind) ? object.spec : kind === 'CronJob' ? object.spec?.jobTemplate?.spec : undefined;
+  if (kind === 'CronJob') {
+    // istioctl reads and writes the job template's metadata here, not the pod template's.
+    const job = object.spec?.jobTemplate;
+    if (typeof job?.spec?.template !== 'object' || job.spec.template === null) return undefined;
+    return {
+      get: () => ({ metadata: job.metadata ?? {}, spec: job.spec.template.spec ?? {} }),
+      set: (pod) => {
+        job.metadata = pod.metadata;
+        job.spec.template = { ...job.spec.template, spec: pod.spec };
+      },
+    };
+  }
+  const holder = TEMPLATE_KINDS.has(kind) ? object.spec : undefined;
   if (holder === undefined || holder === null || typeof holder.template !== 'object' || holder.template === null) return undefined;
   return {
     get: () => ({ metadata: holder.template.metadata ?? {}, spec: holder.template.spec ?? {} }),
