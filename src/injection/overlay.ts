@@ -20,14 +20,18 @@ function isMap(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Merges `overlay` into a copy of `base`. */
-export function overlayObject(base: JsonObject, overlay: JsonObject): JsonObject {
+/**
+ * Merges `overlay` into a copy of `base`. Merged lists put the overlay's items first, as a
+ * strategic merge patch does, or keep the base's items first with `baseFirst`.
+ */
+export function overlayObject(base: JsonObject, overlay: JsonObject, baseFirst = false): JsonObject {
   const out: JsonObject = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
     const current = out[key];
-    if (isMap(value) && isMap(current)) out[key] = overlayObject(current, value);
-    else if (Array.isArray(value) && Array.isArray(current) && key in MERGE_KEYS) out[key] = overlayList(current, value, MERGE_KEYS[key]!);
-    else out[key] = value;
+    if (isMap(value) && isMap(current)) out[key] = overlayObject(current, value, baseFirst);
+    else if (Array.isArray(value) && Array.isArray(current) && key in MERGE_KEYS) {
+      out[key] = baseFirst ? overlayList(value, current, MERGE_KEYS[key]!, true) : overlayList(current, value, MERGE_KEYS[key]!);
+    } else out[key] = value;
   }
   return out;
 }
@@ -36,7 +40,7 @@ export function overlayObject(base: JsonObject, overlay: JsonObject): JsonObject
  * Merges list items by `mergeKey` in strategic-merge order: the overlay's items first (merged with
  * the base item of the same key), then the base items the overlay does not mention.
  */
-export function overlayList(base: JsonObject[], overlay: JsonObject[], mergeKey: string): JsonObject[] {
+export function overlayList(base: JsonObject[], overlay: JsonObject[], mergeKey: string, baseWins = false): JsonObject[] {
   const byKey = new Map<unknown, JsonObject>();
   for (const item of base) if (isMap(item)) byKey.set(item[mergeKey], item);
   const seen = new Set<unknown>();
@@ -45,7 +49,7 @@ export function overlayList(base: JsonObject[], overlay: JsonObject[], mergeKey:
     const key = isMap(item) ? item[mergeKey] : undefined;
     const existing = byKey.get(key);
     seen.add(key);
-    out.push(existing === undefined ? item : overlayObject(existing, item));
+    out.push(existing === undefined ? item : baseWins ? overlayObject(item, existing, true) : overlayObject(existing, item));
   }
   for (const item of base) if (!isMap(item) || !seen.has(item[mergeKey])) out.push(item);
   return out;

@@ -74,7 +74,11 @@ export function proxyConfigJson(config: Record<string, any>): string {
     let value = config[key];
     if (value === undefined || value === null) continue;
     if (DURATION_FIELDS.has(key) && typeof value === 'string') value = protoDuration(value);
-    if (key === 'proxyMetadata' && isMap(value) && Object.keys(value).length === 0) continue;
+    if ((key === 'proxyMetadata' || key === 'runtimeValues') && isMap(value)) {
+      if (Object.keys(value).length === 0) continue;
+      // Protobuf JSON writes map entries sorted by key.
+      value = Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]]));
+    }
     const fallback = defaults[key];
     if (fallback !== undefined && jsonEqual(DURATION_FIELDS.has(key) ? protoDuration(String(fallback)) : fallback, value)) continue;
     out[key] = value;

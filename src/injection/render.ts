@@ -117,9 +117,20 @@ function takeUserOverrides(pod: Pod, injectedNames: Set<string>): JsonObject[] {
   return taken;
 }
 
-function userOverlay(container: JsonObject): JsonObject {
-  const overlay = { ...container };
+/** The user's container as recorded: `image: auto` means "the injected image". */
+function userOverride(container: JsonObject): JsonObject {
+  const overlay = canonicalResources({ ...container });
   if (overlay.image === 'auto') delete overlay.image;
+  return overlay;
+}
+
+/** What of the user's container is laid over the injected one. TPROXY needs the proxy to run as root. */
+function userOverlay(container: JsonObject, ctx: RenderContext): JsonObject {
+  const overlay = userOverride(container);
+  if (ctx.tproxy && container.name === 'istio-proxy' && overlay.securityContext?.runAsUser !== undefined) {
+    const { runAsUser: _root, ...securityContext } = overlay.securityContext;
+    overlay.securityContext = securityContext;
+  }
   return overlay;
 }
 
@@ -201,8 +212,8 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const overrideRecord: Partial<Record<'containers' | 'initContainers', JsonObject[]>> = {};
   for (const user of overrides) {
     const list = names(merged.spec!.initContainers).includes(String(user.name)) ? 'initContainers' : 'containers';
-    merged.spec![list] = (merged.spec![list] as JsonObject[]).map((c) => (c.name === user.name ? canonicalResources(overlayObject(c, userOverlay(user))) : c));
-    (overrideRecord[list] ??= []).push(userOverlay(user));
+    merged.spec![list] = (merged.spec![list] as JsonObject[]).map((c) => (c.name === user.name ? overlayObject(c, userOverlay(user, ctx), true) : c));
+    (overrideRecord[list] ??= []).push(userOverride(user));
   }
 
   reorder(merged, ctx);
@@ -217,6 +228,11 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
     }
   }
   applyPrometheusMerge(merged, ctx, proxy);
+  const network = ctx.network ?? (ctx.values.global.network ? String(ctx.values.global.network) : undefined);
+  if (network !== undefined && network !== '') {
+    meta.labels = { ...meta.labels, 'topology.istio.io/network': meta.labels?.['topology.istio.io/network'] ?? network };
+    if (proxy !== undefined) setEnv(proxy, 'ISTIO_META_NETWORK', network);
+  }
   for (const [key, value] of Object.entries((cfg.injector.injectedAnnotations ?? {}) as Record<string, string>)) meta.annotations[key] = value;
   if (Object.keys(overrideRecord).length > 0) {
     const record: Record<string, string[]> = {};

@@ -31,7 +31,7 @@ export function templateSlot(object: JsonObject): TemplateSlot | undefined {
       get: () => ({ metadata: job.metadata ?? {}, spec: job.spec.template.spec ?? {} }),
       set: (pod) => {
         job.metadata = pod.metadata;
-        job.spec.template = { ...job.spec.template, spec: pod.spec };
+        job.spec.template = { ...job.spec.template, metadata: job.spec.template.metadata ?? {}, spec: pod.spec };
       },
     };
   }

@@ -96,7 +96,7 @@ function interceptionArgs(ctx: RenderContext): string[] {
     'istio-iptables',
     '-p', String(ctx.mesh.proxyListenPort || '15001'),
     '-z', String(ctx.mesh.proxyInboundListenPort || '15006'),
-    '-u', ctx.tproxy ? '1337' : String(ctx.proxyUID ?? '1337'),
+    '-u', String(ctx.proxyUID ?? '1337'),
     '-m', ctx.interceptionMode,
     '-i', annotationOr(a, 'traffic.sidecar.istio.io/includeOutboundIPRanges', proxy.includeIPRanges),
     '-x', annotationOr(a, 'traffic.sidecar.istio.io/excludeOutboundIPRanges', proxy.excludeIPRanges),
@@ -188,8 +188,6 @@ function proxyEnv(ctx: RenderContext): JsonObject[] {
     fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
     { name: 'ISTIO_META_INTERCEPTION_MODE', value: annotations['sidecar.istio.io/interceptionMode'] || String(proxyConfig.interceptionMode ?? 'REDIRECT') },
   );
-  const network = ctx.network ?? (truthy(global.network) ? String(global.network) : undefined);
-  if (network !== undefined) env.push({ name: 'ISTIO_META_NETWORK', value: network });
   const workloadName = labels['service.istio.io/workload-name'] || workload.name;
   if (workloadName !== '') env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: workloadName });
   if (workload.apiVersion !== '' && workload.name !== '') {
@@ -210,8 +208,25 @@ function proxyEnv(ctx: RenderContext): JsonObject[] {
       // Istio ignores an unreadable datadog annotation as well.
     }
   }
+  const otel = otelResourceAttributes(ctx);
+  if (otel !== '') env.push({ name: 'OTEL_RESOURCE_ATTRIBUTES', value: otel });
   env.push(...sortedEnv(proxyConfig.proxyMetadata));
-  return env;
+  // An empty value is no value: Kubernetes writes such a variable without `value`.
+  return env.map((e) => (e.value === '' ? { name: e.name } : e));
+}
+
+/** OpenTelemetry semantic-convention resource attributes, when a mesh provider asks for them. */
+function otelResourceAttributes(ctx: RenderContext): string {
+  const providers = (ctx.mesh.extensionProviders ?? []) as JsonObject[];
+  const wanted = providers.some((p) => p?.opentelemetry?.serviceAttributeEnrichment === 'OTEL_SEMANTIC_CONVENTIONS');
+  if (!wanted) return '';
+  const namespace = ctx.workload.namespace || 'default';
+  const attributes = [`service.namespace=${namespace}`];
+  const version = ctx.labels['app.kubernetes.io/version'] || ctx.labels['service.istio.io/canonical-revision'] || ctx.labels.version;
+  if (version) attributes.push(`service.version=${version}`);
+  const container = ctx.appContainers[0];
+  if (container !== undefined) attributes.push(`service.instance.id=${namespace}.$(POD_NAME).${container}`);
+  return attributes.join(',');
 }
 
 function proxySecurityContext(ctx: RenderContext): JsonObject {
@@ -409,19 +424,24 @@ function metadata(ctx: RenderContext): { labels: Record<string, string>; annotat
   return { labels: outLabels, annotations: out };
 }
 
-/** Adds a network to multus' annotation, which is either a comma list or a JSON list. */
+/**
+ * Adds a network to multus' annotation, which is either a comma list or a JSON list; the user's
+ * text is kept as written and the new entry appended in the same style.
+ */
 export function appendMultusNetwork(existing: string, network: string): string {
   const trimmed = existing.trim();
   if (trimmed === '') return network;
+  const [namespace, name] = network.split('/');
   if (trimmed.startsWith('[')) {
     try {
       const list = JSON.parse(trimmed) as Array<{ name?: string; namespace?: string }>;
-      const [namespace, name] = network.split('/');
       if (list.some((n) => n.name === name && (n.namespace ?? '') === namespace)) return existing;
-      return JSON.stringify([...list, { name, namespace }]);
     } catch {
       return existing;
     }
+    const body = trimmed.slice(0, trimmed.lastIndexOf(']')).trimEnd();
+    const separator = body === '[' ? '' : ', ';
+    return `${body}${separator}{"name": "${name}", "namespace": "${namespace}"}]`;
   }
   const names = trimmed.split(',').map((n) => n.trim());
   return names.includes(network) ? existing : `${trimmed}, ${network}`;
