@@ -84,6 +84,7 @@ function selectTemplates(pod: Pod, cfg: InjectorConfig): string[] {
 function fragmentPod(fragment: Fragment): JsonObject {
   const spec: JsonObject = {};
   for (const list of LISTS) if ((fragment[list] ?? []).length > 0) spec[list] = fragment[list];
+  if (fragment.securityContext !== undefined) spec.securityContext = fragment.securityContext;
   return { metadata: { labels: fragment.labels, annotations: fragment.annotations }, spec };
 }
 

@@ -18,6 +18,8 @@ export interface Fragment {
   containers: JsonObject[];
   volumes: JsonObject[];
   imagePullSecrets: JsonObject[];
+  /** The pod-level security context, when the template sets one. */
+  securityContext?: JsonObject;
 }
 
 const PROXY_RESOURCE_ANNOTATIONS = {
@@ -53,23 +55,23 @@ export function excludeInboundPorts(statusPort: string, excluded: string): strin
   return [...ports, port].join(',');
 }
 
-function truthy(value: unknown): boolean {
+export function truthy(value: unknown): boolean {
   if (value === undefined || value === null || value === false || value === '' || value === 0) return false;
   if (typeof value === 'object') return Object.keys(value).length > 0;
   return true;
 }
 
-function sortedEnv(map: Record<string, unknown> | undefined): JsonObject[] {
+export function sortedEnv(map: Record<string, unknown> | undefined): JsonObject[] {
   return Object.keys(map ?? {})
     .sort()
     .map((name) => ({ name, value: String(map![name]) }));
 }
 
-function fieldEnv(name: string, fieldPath: string): JsonObject {
+export function fieldEnv(name: string, fieldPath: string): JsonObject {
   return { name, valueFrom: { fieldRef: { fieldPath } } };
 }
 
-function resourceEnv(name: string, resource: string): JsonObject {
+export function resourceEnv(name: string, resource: string): JsonObject {
   return { name, valueFrom: { resourceFieldRef: { divisor: '1', resource } } };
 }
 
@@ -157,15 +159,11 @@ function initContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
   return container;
 }
 
-function proxyEnv(ctx: RenderContext): JsonObject[] {
-  const { values, mesh, proxyConfig, annotations, labels, workload } = ctx;
-  const global = values.global;
-  const env: JsonObject[] = [];
-  if (String(mesh.inboundTrafficPolicy?.mode ?? '').toLowerCase() === 'localhost') {
-    env.push({ name: 'REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION', value: 'true' });
-  }
-  const revision = String(values.revision ?? '');
-  env.push(
+/** The agent's first variables, common to every proxy template: CA, pod identity, proxy config, ports. */
+export function agentEnv(ctx: RenderContext): JsonObject[] {
+  const global = ctx.values.global;
+  const revision = String(ctx.values.revision ?? '');
+  return [
     { name: 'PILOT_CERT_PROVIDER', value: String(global.pilotCertProvider) },
     { name: 'CA_ADDR', value: truthy(global.caAddress) ? String(global.caAddress) : `istiod${revision === '' ? '' : `-${revision}`}.${global.istioNamespace}.svc:15012` },
     fieldEnv('POD_NAME', 'metadata.name'),
@@ -174,22 +172,24 @@ function proxyEnv(ctx: RenderContext): JsonObject[] {
     fieldEnv('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
     fieldEnv('HOST_IP', 'status.hostIP'),
     resourceEnv('ISTIO_CPU_LIMIT', 'limits.cpu'),
-    { name: 'PROXY_CONFIG', value: proxyConfigJson(proxyConfig) },
+    { name: 'PROXY_CONFIG', value: proxyConfigJson(ctx.proxyConfig) },
     { name: 'ISTIO_META_POD_PORTS', value: podPortsJson((ctx.pod.spec?.containers ?? []) as JsonObject[]) },
-    { name: 'ISTIO_META_APP_CONTAINERS', value: ctx.appContainers.join(',') },
-    resourceEnv('GOMEMLIMIT', 'limits.memory'),
-  );
-  if (ctx.compliancePolicy !== '') {
-    env.push({ name: 'COMPLIANCE_POLICY', value: ctx.compliancePolicy });
-    if (ctx.compliancePolicy === 'fips-140-3') env.push({ name: 'GODEBUG', value: 'fips140=only' });
-  }
-  env.push(
-    { name: 'ISTIO_META_CLUSTER_ID', value: ctx.clusterId ?? (truthy(global.multiCluster?.clusterName) ? String(global.multiCluster.clusterName) : 'Kubernetes') },
-    fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
-    { name: 'ISTIO_META_INTERCEPTION_MODE', value: annotations['sidecar.istio.io/interceptionMode'] || String(proxyConfig.interceptionMode ?? 'REDIRECT') },
-  );
-  const workloadName = labels['service.istio.io/workload-name'] || workload.name;
-  if (workloadName !== '') env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: workloadName });
+  ];
+}
+
+/** COMPLIANCE_POLICY (and the Go runtime switch it needs), when the control plane sets one. */
+export function complianceEnv(ctx: RenderContext): JsonObject[] {
+  if (ctx.compliancePolicy === '') return [];
+  const env = [{ name: 'COMPLIANCE_POLICY', value: ctx.compliancePolicy }];
+  if (ctx.compliancePolicy === 'fips-140-3') env.push({ name: 'GODEBUG', value: 'fips140=only' });
+  return env;
+}
+
+/** ISTIO_META_OWNER, the bootstrap override, mesh ID and trust domain. */
+export function ownerAndMeshEnv(ctx: RenderContext): JsonObject[] {
+  const { workload, annotations, mesh } = ctx;
+  const global = ctx.values.global;
+  const env: JsonObject[] = [];
   if (workload.apiVersion !== '' && workload.name !== '') {
     const namespace = workload.namespace || 'default';
     env.push({ name: 'ISTIO_META_OWNER', value: `kubernetes://apis/${workload.apiVersion}/namespaces/${namespace}/${workload.kind.toLowerCase()}s/${workload.name}` });
@@ -201,6 +201,30 @@ function proxyEnv(ctx: RenderContext): JsonObject[] {
   const meshId = truthy(global.meshID) ? String(global.meshID) : trustDomain;
   if (meshId !== '') env.push({ name: 'ISTIO_META_MESH_ID', value: meshId });
   if (trustDomain !== '') env.push({ name: 'TRUST_DOMAIN', value: trustDomain });
+  return env;
+}
+
+/** Kubernetes writes a variable with an empty value without `value`. */
+export function withoutEmptyValues(env: JsonObject[]): JsonObject[] {
+  return env.map((e) => (e.value === '' ? { name: e.name } : e));
+}
+
+function proxyEnv(ctx: RenderContext): JsonObject[] {
+  const { values, mesh, proxyConfig, annotations, labels, workload } = ctx;
+  const global = values.global;
+  const env: JsonObject[] = [];
+  if (String(mesh.inboundTrafficPolicy?.mode ?? '').toLowerCase() === 'localhost') {
+    env.push({ name: 'REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION', value: 'true' });
+  }
+  env.push(...agentEnv(ctx), { name: 'ISTIO_META_APP_CONTAINERS', value: ctx.appContainers.join(',') }, resourceEnv('GOMEMLIMIT', 'limits.memory'), ...complianceEnv(ctx));
+  env.push(
+    { name: 'ISTIO_META_CLUSTER_ID', value: ctx.clusterId ?? (truthy(global.multiCluster?.clusterName) ? String(global.multiCluster.clusterName) : 'Kubernetes') },
+    fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
+    { name: 'ISTIO_META_INTERCEPTION_MODE', value: annotations['sidecar.istio.io/interceptionMode'] || String(proxyConfig.interceptionMode ?? 'REDIRECT') },
+  );
+  const workloadName = labels['service.istio.io/workload-name'] || workload.name;
+  if (workloadName !== '') env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: workloadName });
+  env.push(...ownerAndMeshEnv(ctx));
   if (global.proxy.tracer === 'datadog' && 'apm.datadoghq.com/env' in annotations) {
     try {
       env.push(...sortedEnv(JSON.parse(annotations['apm.datadoghq.com/env']!)));
@@ -211,8 +235,7 @@ function proxyEnv(ctx: RenderContext): JsonObject[] {
   const otel = otelResourceAttributes(ctx);
   if (otel !== '') env.push({ name: 'OTEL_RESOURCE_ATTRIBUTES', value: otel });
   env.push(...sortedEnv(proxyConfig.proxyMetadata));
-  // An empty value is no value: Kubernetes writes such a variable without `value`.
-  return env.map((e) => (e.value === '' ? { name: e.name } : e));
+  return withoutEmptyValues(env);
 }
 
 /** OpenTelemetry semantic-convention resource attributes, when a mesh provider asks for them. */
@@ -258,7 +281,7 @@ function proxySecurityContext(ctx: RenderContext): JsonObject {
   return sc;
 }
 
-function intOf(value: string): number | string {
+export function intOf(value: string): number | string {
   return /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
@@ -327,7 +350,7 @@ function userJsonMap(ctx: RenderContext, key: string): Array<[string, JsonObject
     .map((name) => [name, parsed[name]!]);
 }
 
-function proxyMounts(ctx: RenderContext): JsonObject[] {
+export function proxyMounts(ctx: RenderContext): JsonObject[] {
   const global = ctx.values.global;
   const mounts: JsonObject[] = [
     { name: 'workload-socket', mountPath: '/var/run/secrets/workload-spiffe-uds' },
@@ -348,7 +371,7 @@ function proxyMounts(ctx: RenderContext): JsonObject[] {
   return mounts;
 }
 
-function volumes(ctx: RenderContext): JsonObject[] {
+export function volumes(ctx: RenderContext): JsonObject[] {
   const { values, annotations } = ctx;
   const global = values.global;
   const out: JsonObject[] = [{ name: 'workload-socket' }, { name: 'credential-socket' }];
