@@ -189,8 +189,9 @@ function setEnv(container: JsonObject, name: string, value: string): void {
   container.env = env;
 }
 
-function probeRewriteEnabled(ctx: RenderContext): boolean {
-  const annotation = ctx.annotations['sidecar.istio.io/rewriteAppHTTPProbers'];
+/** Templates may turn rewriting off, so the rendered pod's annotation decides. */
+function probeRewriteEnabled(pod: Pod, ctx: RenderContext): boolean {
+  const annotation = pod.metadata?.annotations?.['sidecar.istio.io/rewriteAppHTTPProbers'];
   if (annotation !== undefined && annotation !== '') return annotation.toLowerCase() === 'true';
   return ctx.values.sidecarInjectorWebhook?.rewriteAppHTTPProbe !== false;
 }
@@ -221,7 +222,7 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const meta = merged.metadata!;
   meta.annotations ??= {};
   const proxy = findProxy(merged);
-  if (proxy !== undefined && ctx.statusPort !== '0' && probeRewriteEnabled(ctx)) {
+  if (proxy !== undefined && ctx.statusPort !== '0' && probeRewriteEnabled(merged, ctx)) {
     const probers = appProbersJson(merged, Number(ctx.statusPort));
     if (probers !== '') {
       rewriteAppProbes(merged, Number(ctx.statusPort));

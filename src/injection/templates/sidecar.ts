@@ -341,7 +341,7 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
   return container;
 }
 
-function userJsonMap(ctx: RenderContext, key: string): Array<[string, JsonObject]> {
+export function userJsonMap(ctx: RenderContext, key: string): Array<[string, JsonObject]> {
   const raw = ctx.annotations[key];
   if (raw === undefined) return [];
   const parsed = JSON.parse(raw) as Record<string, JsonObject>;
