@@ -34,7 +34,14 @@ export function injectObject(object: JsonObject, cfg: InjectorConfig, options: K
   if (copy.kind !== 'Pod') req.workload = { apiVersion: String(copy.apiVersion ?? ''), kind: String(copy.kind), name: String(copy.metadata?.name ?? '') };
   if (options.nativeSidecars !== undefined) req.nativeSidecars = options.nativeSidecars;
   if (options.revision !== undefined) req.revision = options.revision;
-  const decision = decide(req, cfg, 'kube-inject');
+  let decision = decide(req, cfg, 'kube-inject');
+  // For CronJobs istioctl reads the job template's metadata; an opt-out written on the pod
+  // template, where users put it, is honoured as well.
+  const podTemplate = copy.kind === 'CronJob' ? copy.spec?.jobTemplate?.spec?.template : undefined;
+  if (decision.inject && isMap(podTemplate?.metadata)) {
+    const inner = decide({ ...req, pod: { metadata: podTemplate.metadata, spec: template.spec } }, cfg, 'kube-inject');
+    if (!inner.inject) decision = inner;
+  }
   const injected = decision.inject ? render(req, cfg) : template;
   copySlot.set(shapePodTemplate(injected));
   return shapeWorkload(copy);

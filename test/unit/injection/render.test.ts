@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildConfig, defaultConfig } from '../../../src/config/index.js';
+import { render, type Pod } from '../../../src/injection/index.js';
+
+function pod(extra: { annotations?: Record<string, string>; initContainers?: object[]; containers?: object[] } = {}): Pod {
+  return {
+    metadata: { name: 'web', namespace: 'demo', labels: { app: 'web' }, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
+    spec: {
+      ...(extra.initContainers ? { initContainers: extra.initContainers } : {}),
+      containers: extra.containers ?? [{ name: 'web', image: 'nginx', ports: [{ name: 'http', containerPort: 80 }] }],
+    },
+  };
+}
+
+const names = (list: any[] | undefined) => (list ?? []).map((c) => c.name);
+
+describe('render', () => {
+  it('classic mode: istio-proxy is the last container, istio-init the last init container', () => {
+    const out = render({ pod: pod({ initContainers: [{ name: 'setup', image: 'busybox' }] }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.deepEqual(names(out.spec!.containers), ['web', 'istio-proxy']);
+    assert.deepEqual(names(out.spec!.initContainers), ['setup', 'istio-init']);
+  });
+
+  it('native mode: istio-init, then istio-proxy with restartPolicy Always, then the user init containers', () => {
+    const out = render({ pod: pod({ initContainers: [{ name: 'setup', image: 'busybox' }] }), namespace: 'demo', nativeSidecars: true }, defaultConfig());
+    assert.deepEqual(names(out.spec!.initContainers), ['istio-init', 'istio-proxy', 'setup']);
+    assert.deepEqual(names(out.spec!.containers), ['web']);
+    assert.equal(out.spec!.initContainers[1].restartPolicy, 'Always');
+  });
+
+  it('the nativeSidecar annotation wins over the configured mode', () => {
+    const out = render({ pod: pod({ annotations: { 'sidecar.istio.io/nativeSidecar': 'true' } }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.deepEqual(names(out.spec!.initContainers), ['istio-init', 'istio-proxy']);
+  });
+
+  it('holdApplicationUntilProxyStarts puts istio-proxy first with a postStart wait', () => {
+    const cfg = buildConfig({ values: { global: { proxy: { holdApplicationUntilProxyStarts: true } } } });
+    const out = render({ pod: pod(), namespace: 'demo', nativeSidecars: false }, cfg);
+    assert.deepEqual(names(out.spec!.containers), ['istio-proxy', 'web']);
+    assert.deepEqual(out.spec!.containers[0].lifecycle.postStart.exec.command, ['pilot-agent', 'wait']);
+  });
+
+  it('does not modify the pod it is given', () => {
+    const input = pod();
+    const before = structuredClone(input);
+    render({ pod: input, namespace: 'demo' }, defaultConfig());
+    assert.deepEqual(input, before);
+  });
+
+  it('is idempotent: rendering its own output changes nothing', () => {
+    for (const nativeSidecars of [true, false]) {
+      const once = render({ pod: pod({ containers: [{ name: 'web', image: 'nginx', readinessProbe: { httpGet: { port: 80, path: '/r' } } }] }), namespace: 'demo', nativeSidecars }, defaultConfig());
+      const twice = render({ pod: once, namespace: 'demo', nativeSidecars }, defaultConfig());
+      assert.deepEqual(twice, once);
+    }
+  });
+
+  it('traffic annotations reach istio-iptables', () => {
+    const out = render(
+      {
+        pod: pod({ annotations: { 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '10.0.0.0/8', 'traffic.sidecar.istio.io/excludeOutboundPorts': '5432', 'traffic.sidecar.istio.io/excludeInterfaces': 'eth1' } }),
+        namespace: 'demo',
+        nativeSidecars: false,
+      },
+      defaultConfig(),
+    );
+    const args = out.spec!.initContainers.find((c: any) => c.name === 'istio-init').args;
+    assert.deepEqual(args.slice(11, 13), ['-x', '10.0.0.0/8']);
+    assert.deepEqual(args.slice(17, 21), ['-o', '5432', '-c', 'eth1']);
+  });
+
+  it('resource annotations set the proxy resources, canonically', () => {
+    const out = render({ pod: pod({ annotations: { 'sidecar.istio.io/proxyCPU': '1000m', 'sidecar.istio.io/proxyMemoryLimit': '2048Mi' } }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    const proxy = out.spec!.containers.find((c: any) => c.name === 'istio-proxy');
+    assert.deepEqual(proxy.resources, { requests: { cpu: '1' }, limits: { memory: '2Gi' } });
+  });
+
+  it('a user istio-proxy container overrides the template and is recorded', () => {
+    const out = render(
+      { pod: pod({ containers: [{ name: 'web', image: 'nginx' }, { name: 'istio-proxy', image: 'auto', resources: { limits: { cpu: '3000m' } } }] }), namespace: 'demo', nativeSidecars: false },
+      defaultConfig(),
+    );
+    const proxy = out.spec!.containers.find((c: any) => c.name === 'istio-proxy');
+    assert.match(proxy.image, /\/proxyv2:/);
+    assert.equal(proxy.resources.limits.cpu, '3');
+    assert.equal(out.metadata!.annotations!['proxy.istio.io/overrides'], '{"containers":[{"name":"istio-proxy","resources":{"limits":{"cpu":"3"}}}]}');
+  });
+
+  it('interception mode NONE without native sidecars adds no init container', () => {
+    const out = render({ pod: pod({ annotations: { 'sidecar.istio.io/interceptionMode': 'NONE' } }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.equal(out.spec!.initContainers, undefined);
+  });
+
+  it('CNI mode uses istio-validation and records traffic settings as annotations', () => {
+    const cfg = buildConfig({ values: { pilot: { cni: { enabled: true } } } });
+    const out = render({ pod: pod(), namespace: 'demo', nativeSidecars: false }, cfg);
+    assert.deepEqual(names(out.spec!.initContainers), ['istio-validation']);
+    assert.equal(out.metadata!.annotations!['traffic.sidecar.istio.io/excludeInboundPorts'], '15020');
+  });
+
+  it('refuses a template that is not defined, naming it', () => {
+    assert.throws(() => render({ pod: pod({ annotations: { 'inject.istio.io/templates': 'nope' } }), namespace: 'demo' }, defaultConfig()), /template 'nope', which is not defined/);
+  });
+
+  it('applies a custom template overlay to every app container', () => {
+    const cfg = buildConfig({ injector: { templates: { extra: 'spec:\n  containers:\n  {{- range $i, $c := .Spec.Containers }}\n  - name: {{ $c.Name }}\n    env:\n    - name: X\n      value: "1"\n  {{- end }}\n' } } });
+    const out = render({ pod: pod({ annotations: { 'inject.istio.io/templates': 'sidecar,extra' } }), namespace: 'demo', nativeSidecars: false }, cfg);
+    const web = out.spec!.containers.find((c: any) => c.name === 'web');
+    assert.deepEqual(web.env, [{ name: 'X', value: '1' }]);
+  });
+
+  it('refuses a custom template with Go actions it cannot evaluate', () => {
+    const cfg = buildConfig({ injector: { templates: { bad: 'metadata:\n  labels:\n    x: {{ .Values.global.hub }}\n' } } });
+    assert.throws(() => render({ pod: pod({ annotations: { 'inject.istio.io/templates': 'bad' } }), namespace: 'demo' }, cfg), /template 'bad' uses the Go template action/);
+  });
+
+  it('renders a 2,000-variable pod quickly', () => {
+    const env = Array.from({ length: 2000 }, (_, i) => ({ name: `V${i}`, value: String(i) }));
+    const big = pod({ containers: [{ name: 'web', image: 'nginx', env }] });
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) render({ pod: big, namespace: 'demo' }, defaultConfig());
+    assert.ok((performance.now() - started) / 20 < 20, 'well under 20 ms per render');
+  });
+});
