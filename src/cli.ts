@@ -45,8 +45,15 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+    if (code.startsWith('ERR_PARSE_ARGS')) {
+      // node:util parseArgs: an unknown flag or a missing value.
+      process.stderr.write(`error [USAGE]: ${(err as Error).message}\nrun 'sidecar-injector ${process.argv[2] ?? ''} --help' for the flags\n`);
+      process.exitCode = 2;
+      return;
+    }
     const message = isInjectorError(err) ? `error [${err.code}]: ${err.message}` : `error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
     process.stderr.write(message + '\n');
-    process.exitCode = 1;
+    process.exitCode = isInjectorError(err) && err.code === 'USAGE' ? 2 : 1;
   },
 );

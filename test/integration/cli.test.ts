@@ -60,3 +60,17 @@ describe('sidecar-injector CLI', () => {
     assert.equal(await exited, 0);
   });
 });
+
+describe('sidecar-injector CLI usage errors', () => {
+  it('an unknown flag is a usage error with exit status 2', () => {
+    const run = spawnSync(process.execPath, [CLI, 'serve', '--prot', '1'], { encoding: 'utf8' });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /error \[USAGE\]: Unknown option '--prot'/);
+  });
+
+  it('an invalid port is refused before anything starts', () => {
+    const run = spawnSync(process.execPath, [CLI, 'serve', '--port', '99999'], { encoding: 'utf8' });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /invalid value '99999' for --port/);
+  });
+});
