@@ -54,3 +54,24 @@ export function overlayList(base: JsonObject[], overlay: JsonObject[], mergeKey:
   for (const item of base) if (!isMap(item) || !seen.has(item[mergeKey])) out.push(item);
   return out;
 }
+
+/**
+ * `after`, plus the fields only `before` has: what the apiserver defaulted on an earlier version
+ * of the same item. Keyed lists match by key; other lists of equal length match by position.
+ */
+export function keepDefaults(before: unknown, after: unknown, key?: string): unknown {
+  if (isMap(before) && isMap(after)) {
+    const out: JsonObject = { ...before, ...after };
+    for (const [k, value] of Object.entries(after)) if (k in before) out[k] = keepDefaults(before[k], value, k);
+    return out;
+  }
+  if (Array.isArray(before) && Array.isArray(after)) {
+    const mergeKey = key === undefined ? undefined : MERGE_KEYS[key];
+    if (mergeKey !== undefined) {
+      const old = new Map(before.filter(isMap).map((item) => [item[mergeKey], item]));
+      return after.map((item) => (isMap(item) && old.has(item[mergeKey]) ? keepDefaults(old.get(item[mergeKey]), item) : item));
+    }
+    if (before.length === after.length) return after.map((item, i) => keepDefaults(before[i], item));
+  }
+  return after;
+}

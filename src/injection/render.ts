@@ -8,7 +8,7 @@ import { InjectorError } from '../errors.js';
 import { validateAnnotations } from './annotations.js';
 import { buildContext, type RenderContext } from './context.js';
 import { renderCustomTemplate } from './custom-template.js';
-import { overlayObject } from './overlay.js';
+import { keepDefaults, overlayObject } from './overlay.js';
 import { applyPrometheusMerge } from './prometheus.js';
 import { appProbersJson, restoreAppProbes, rewriteAppProbes } from './probes.js';
 import { gatewayTemplate } from './templates/gateway.js';
@@ -36,16 +36,24 @@ function names(list: unknown): string[] {
   return Array.isArray(list) ? list.map((item: JsonObject) => String(item?.name ?? '')) : [];
 }
 
-/** Removes what an earlier injection added (as its status annotation lists) and restores the user's overrides. */
-function stripPreviousInjection(pod: Pod): void {
+/** What an earlier injection added, by list and name. */
+type PreviousInjection = Map<ListName, Map<string, JsonObject>>;
+
+/**
+ * Removes what an earlier injection added (as its status annotation lists) and restores the user's
+ * overrides. Returns the removed items: fields the apiserver defaulted on them are carried over,
+ * so that re-injection (webhook reinvocation) changes nothing.
+ */
+function stripPreviousInjection(pod: Pod): PreviousInjection {
+  const previous: PreviousInjection = new Map();
   const annotations = pod.metadata?.annotations ?? {};
   const rawStatus = annotations[STATUS_ANNOTATION];
-  if (rawStatus === undefined) return;
+  if (rawStatus === undefined) return previous;
   let status: Record<string, unknown>;
   try {
     status = JSON.parse(rawStatus);
   } catch {
-    return;
+    return previous;
   }
   const spec = pod.spec!;
   const proxy = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c: JsonObject) => c.name === 'istio-proxy');
@@ -54,7 +62,14 @@ function stripPreviousInjection(pod: Pod): void {
     const listed = status[list];
     const injected = new Set(Array.isArray(listed) ? listed.map(String) : []);
     if (Array.isArray(spec[list])) {
-      spec[list] = (spec[list] as JsonObject[]).filter((item) => !injected.has(String(item?.name ?? '')));
+      const removed = new Map<string, JsonObject>();
+      spec[list] = (spec[list] as JsonObject[]).filter((item) => {
+        const name = String(item?.name ?? '');
+        if (!injected.has(name)) return true;
+        removed.set(name, item);
+        return false;
+      });
+      previous.set(list, removed);
       if (spec[list].length === 0) delete spec[list];
     }
   }
@@ -72,6 +87,18 @@ function stripPreviousInjection(pod: Pod): void {
   if (typeof probers === 'string' && probers !== '') restoreAppProbes(pod, probers);
   delete annotations[STATUS_ANNOTATION];
   delete annotations[OVERRIDES_ANNOTATION];
+  return previous;
+}
+
+/** Lays each freshly injected item over its previous version, keeping fields defaulted since. */
+function carryOverDefaults(pod: Pod, previous: PreviousInjection): void {
+  for (const [list, items] of previous) {
+    if (!Array.isArray(pod.spec![list])) continue;
+    pod.spec![list] = (pod.spec![list] as JsonObject[]).map((item) => {
+      const before = items.get(String(item?.name ?? ''));
+      return before === undefined ? item : (keepDefaults(before, item) as JsonObject);
+    });
+  }
 }
 
 function selectTemplates(pod: Pod, cfg: InjectorConfig): string[] {
@@ -202,7 +229,7 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const pod = structuredClone(req.pod) as Pod;
   pod.metadata ??= {};
   pod.spec ??= { containers: [] };
-  stripPreviousInjection(pod);
+  const previous = stripPreviousInjection(pod);
 
   const ctx = buildContext(req, cfg, pod);
   const template = renderTemplates(pod, cfg, ctx);
@@ -218,6 +245,7 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
     (overrideRecord[list] ??= []).push(userOverride(user));
   }
 
+  carryOverDefaults(merged, previous);
   reorder(merged, ctx);
   const meta = merged.metadata!;
   meta.annotations ??= {};

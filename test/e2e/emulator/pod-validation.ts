@@ -1,0 +1,66 @@
+/**
+ * What the apiserver does to a pod after the last patch: v1 defaulting, then ValidatePodCreate.
+ * The kubernetes-models schema covers types, required fields and quantities; the checks it lacks
+ * (unique names across init and app containers, mounts of existing volumes, port ranges, at least
+ * one container) are written out here.
+ */
+import { Pod } from 'kubernetes-models/v1';
+
+/** Fields the apiserver defaults, which later webhooks and the validation see. */
+export function defaultPod(pod: any): any {
+  const out = JSON.parse(JSON.stringify(pod));
+  const spec = out.spec ?? {};
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    c.terminationMessagePath ??= '/dev/termination-log';
+    c.terminationMessagePolicy ??= 'File';
+    c.imagePullPolicy ??= String(c.image ?? '').endsWith(':latest') || !String(c.image ?? '').includes(':') ? 'Always' : 'IfNotPresent';
+    for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+    c.resources ??= {};
+    for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ??= 'v1';
+    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
+      if (!probe) continue;
+      probe.timeoutSeconds ??= 1;
+      probe.periodSeconds ??= 10;
+      probe.successThreshold ??= 1;
+      probe.failureThreshold ??= 3;
+      if (probe.httpGet) probe.httpGet.scheme ??= 'HTTP';
+    }
+  }
+  for (const v of spec.volumes ?? []) {
+    const sources = Object.keys(v).filter((k) => k !== 'name');
+    if (sources.length === 0) v.emptyDir = {};
+    for (const kind of ['configMap', 'secret', 'projected', 'downwardAPI']) if (v[kind] && v[kind].defaultMode === undefined) v[kind].defaultMode = 420;
+    for (const item of v.downwardAPI?.items ?? []) if (item.fieldRef) item.fieldRef.apiVersion ??= 'v1';
+  }
+  return out;
+}
+
+/** Lists what the apiserver would refuse; empty when the pod is valid. */
+export function validatePod(pod: any): string[] {
+  const problems: string[] = [];
+  try {
+    new Pod(pod).validate();
+  } catch (err) {
+    problems.push(`schema: ${(err as Error).message}`);
+  }
+  const spec = pod?.spec ?? {};
+  const containers = spec.containers ?? [];
+  if (containers.length === 0) problems.push('spec.containers: Required value');
+  const names = new Set<string>();
+  for (const c of [...(spec.initContainers ?? []), ...containers]) {
+    if (names.has(c.name)) problems.push(`containers: Duplicate value: "${c.name}"`);
+    names.add(c.name);
+    for (const p of c.ports ?? []) {
+      if (!(p.containerPort >= 1 && p.containerPort <= 65535)) problems.push(`${c.name}: containerPort ${p.containerPort} out of range`);
+    }
+  }
+  const volumes = new Set<string>();
+  for (const v of spec.volumes ?? []) {
+    if (volumes.has(v.name)) problems.push(`volumes: Duplicate value: "${v.name}"`);
+    volumes.add(v.name);
+  }
+  for (const c of [...(spec.initContainers ?? []), ...containers]) {
+    for (const m of c.volumeMounts ?? []) if (!volumes.has(m.name)) problems.push(`${c.name}: volumeMounts: Not found: "${m.name}"`);
+  }
+  return problems;
+}
