@@ -59,7 +59,9 @@ export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Po
   const interceptionMode = annotationOr(annotations, 'sidecar.istio.io/interceptionMode', proxyConfig.interceptionMode ?? 'REDIRECT');
   const nativeDefault = req.nativeSidecars ?? cfg.nativeSidecars ?? false;
   const nativeAnnotation = annotations['sidecar.istio.io/nativeSidecar'];
-  const nativeSidecar = (nativeAnnotation === undefined || nativeAnnotation === '' ? String(nativeDefault) : nativeAnnotation) !== 'false';
+  // A pod whose only container is the proxy keeps it a regular container: moved to the init
+  // containers, it would leave the pod without containers, which the apiserver refuses.
+  const nativeSidecar = (nativeAnnotation === undefined || nativeAnnotation === '' ? String(nativeDefault) : nativeAnnotation) !== 'false' && appContainerNames(pod).length > 0;
   const userProxy = findContainer(pod, 'istio-proxy');
   const security = userProxy?.securityContext ?? {};
   const proxyImageName = annotations['sidecar.istio.io/proxyImage'] ?? values.global.proxy.image;

@@ -9,8 +9,10 @@
  *     ...
  *   {{- end }}
  *
- * The block is repeated for each container of the pod with `{{ $container.Name }}` filled in. Any
- * other `{{ ... }}` action is refused with an error naming the template.
+ * The block is repeated for each container of the pod with `{{ $container.Name }}` filled in. A pod
+ * that selects a template with any other `{{ ... }}` action is denied with an error naming the
+ * template; such templates may sit in the configuration (Istio's own ConfigMap has several that
+ * are not for pods) as long as no pod selects them.
  */
 import { parse as parseYaml } from 'yaml';
 import { InjectorError } from '../errors.js';
@@ -28,17 +30,17 @@ export function renderCustomTemplate(name: string, text: string, pod: Pod): Json
   const leftover = /\{\{[\s\S]*?\}\}/.exec(expanded);
   if (leftover !== null) {
     throw new InjectorError(
-      'INJECTION_FAILED',
-      `template '${name}' uses the Go template action '${leftover[0]}', which is not supported: custom templates are YAML overlays (see the README, "Custom templates")`,
+      'INVALID_ANNOTATION',
+      `invalid value for annotation 'inject.istio.io/templates': template '${name}' uses the Go template action '${leftover[0]}', which is not supported: custom templates are YAML overlays (see the README, "Custom templates")`,
     );
   }
   let parsed: unknown;
   try {
     parsed = parseYaml(expanded);
   } catch (err) {
-    throw new InjectorError('INJECTION_FAILED', `template '${name}' is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new InjectorError('INVALID_ANNOTATION', `invalid value for annotation 'inject.istio.io/templates': template '${name}' is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new InjectorError('INJECTION_FAILED', `template '${name}' must be a map with metadata and/or spec`);
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new InjectorError('INVALID_ANNOTATION', `invalid value for annotation 'inject.istio.io/templates': template '${name}' must be a map with metadata and/or spec`);
   return parsed as JsonObject;
 }

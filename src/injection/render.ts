@@ -122,10 +122,32 @@ function renderTemplates(pod: Pod, cfg: InjectorConfig, ctx: RenderContext): Jso
     let fragment: JsonObject;
     if (name in custom && !(name in BUILTIN)) fragment = renderCustomTemplate(name, custom[name]!, pod);
     else if (name in BUILTIN) fragment = fragmentPod(BUILTIN[name]!(ctx));
-    else throw new InjectorError('INJECTION_FAILED', `annotation '${TEMPLATES_ANNOTATION}' names template '${name}', which is not defined (built in: ${Object.keys(BUILTIN).join(', ')}; configured: ${Object.keys(custom).join(', ') || 'none'})`);
+    else throw new InjectorError('INVALID_ANNOTATION', `invalid value '${pod.metadata?.annotations?.[TEMPLATES_ANNOTATION] ?? name}' for annotation '${TEMPLATES_ANNOTATION}': template '${name}', which is not defined (built in: ${Object.keys(BUILTIN).join(', ')}; configured: ${Object.keys(custom).join(', ') || 'none'})`);
     merged = overlayObject(merged, fragment);
   }
+  foldIntoInitContainers(merged);
   return merged;
+}
+
+/**
+ * A later template may address the proxy under `containers` (as Istio's SPIRE overlay does) when
+ * an earlier one made it a native sidecar in `initContainers`: the two are one container.
+ */
+function foldIntoInitContainers(template: JsonObject): void {
+  const spec = template.spec as JsonObject | undefined;
+  const init = spec?.initContainers as JsonObject[] | undefined;
+  const containers = spec?.containers as JsonObject[] | undefined;
+  if (init === undefined || containers === undefined) return;
+  const initNames = new Set(names(init));
+  const folded = containers.filter((c) => initNames.has(String(c.name)));
+  if (folded.length === 0) return;
+  spec!.initContainers = init.map((c) => {
+    const extra = folded.find((f) => f.name === c.name);
+    return extra === undefined ? c : overlayObject(c, extra);
+  });
+  const rest = containers.filter((c) => !initNames.has(String(c.name)));
+  if (rest.length > 0) spec!.containers = rest;
+  else delete spec!.containers;
 }
 
 /** Takes the user's containers that share a name with injected ones out of the pod. */

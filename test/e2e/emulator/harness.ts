@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:https';
 import { pino } from 'pino';
 import { generateCa, generateServingCert, type KeyPair } from '../../../src/certs/generate.js';
-import { defaultConfig } from '../../../src/config/index.js';
+import { defaultConfig, type InjectorConfig } from '../../../src/config/index.js';
 import { startServer, type RunningServer } from '../../../src/server/listen.js';
 import { FakeApiServer } from './apiserver.js';
 
@@ -10,6 +10,8 @@ export const SERVICE = { name: 'sidecar-injector', namespace: 'istio-system' };
 
 export interface Harness {
   api: FakeApiServer;
+  /** Replaces the configuration the server uses from the next review on. */
+  setConfig(config: InjectorConfig): void;
   server: RunningServer;
   ca: KeyPair;
   caBundle: string;
@@ -48,17 +50,29 @@ export async function startHarness(options: { nativeSidecars?: boolean } = {}): 
   const ca = await generateCa();
   const leaf = await generateServingCert(ca, { sans: [`${SERVICE.name}.${SERVICE.namespace}.svc`, `${SERVICE.name}.${SERVICE.namespace}`] });
   const base = defaultConfig();
-  const config = options.nativeSidecars === undefined ? base : { ...base, nativeSidecars: options.nativeSidecars };
+  let config: InjectorConfig = options.nativeSidecars === undefined ? base : { ...base, nativeSidecars: options.nativeSidecars };
   const server = await startServer({ host: '127.0.0.1', port: 0, tls: leaf, getConfig: () => config, logger: pino({ level: 'silent' }), onInternalError: 'deny' });
   const api = new FakeApiServer();
   api.registerService(SERVICE.name, SERVICE.namespace, server.port);
   const caBundle = Buffer.from(ca.cert).toString('base64');
-  return { api, server, ca, caBundle, close: () => server.close() };
+  return {
+    api,
+    server,
+    ca,
+    caBundle,
+    setConfig: (next) => {
+      config = next;
+    },
+    close: () => server.close(),
+  };
 }
 
 /** A throwaway HTTPS webhook with the given certificate and handler, for the emulator's own tests. */
-export async function startFakeWebhook(tls: KeyPair, handler: (review: any) => { status?: number; body: unknown; delayMs?: number }): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+export async function startFakeWebhook(
+  tls: KeyPair & { ciphers?: string },
+  handler: (review: any) => { status?: number; body: unknown; delayMs?: number },
+): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer({ key: tls.key, cert: tls.cert, ...(tls.ciphers ? { ciphers: tls.ciphers } : {}) }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
