@@ -50,7 +50,7 @@ describe('the emulator catches faulty webhooks', () => {
   });
 
   it('treats a wrong uid as a call failure', async () => {
-    await assert.rejects(createWith(leaf, (r) => ({ body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'other', allowed: true } } })), /failed calling webhook.*expected response.uid/);
+    await assert.rejects(createWith(leaf, (_r) => ({ body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'other', allowed: true } } })), /failed calling webhook.*expected response.uid/);
   });
 
   it('refuses a certificate without the service DNS name', async () => {
