@@ -76,8 +76,19 @@ function decimal(q: { mantissa: bigint; exponent: number }, exponentStyle: boole
   return digits + suffix;
 }
 
-/** Writes a quantity in Kubernetes' canonical form. */
+const canonicalCache = new Map<string, string>();
+
+/** Writes a quantity in Kubernetes' canonical form. Results are memoised (a handful of values recur). */
 export function canonicalQuantity(input: string | number): string {
+  const key = String(input);
+  const cached = canonicalCache.get(key);
+  if (cached !== undefined) return cached;
+  const result = canonicalize(input);
+  if (canonicalCache.size < 1000) canonicalCache.set(key, result);
+  return result;
+}
+
+function canonicalize(input: string | number): string {
   const q = parseQuantity(input);
   if (q.format === 'BinarySI') {
     const { mantissa, exponent } = stripZeros(q);

@@ -8,6 +8,7 @@ import { InjectorError } from '../errors.js';
 import { validateAnnotations } from './annotations.js';
 import { buildContext, type RenderContext } from './context.js';
 import { renderCustomTemplate } from './custom-template.js';
+import { cloneJson } from '../patch/equal.js';
 import { keepDefaults, overlayObject } from './overlay.js';
 import { applyPrometheusMerge } from './prometheus.js';
 import { appProbersJson, restoreAppProbes, rewriteAppProbes } from './probes.js';
@@ -248,7 +249,7 @@ function probeRewriteEnabled(pod: Pod, ctx: RenderContext): boolean {
 /** Renders the injected pod. Throws InjectorError for invalid annotations or templates. */
 export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   validateAnnotations(req.pod.metadata?.annotations ?? {});
-  const pod = structuredClone(req.pod) as Pod;
+  const pod = cloneJson(req.pod) as Pod;
   pod.metadata ??= {};
   pod.spec ??= { containers: [] };
   const previous = stripPreviousInjection(pod);

@@ -4,7 +4,7 @@
  * parent, array indexes must be in bounds (`-` appends), `remove`/`replace` need an existing
  * target and `add ""` is refused. The input is never modified.
  */
-import { isJsonObject } from './equal.js';
+import { cloneJson, isJsonObject } from './equal.js';
 import { parsePointer } from './pointer.js';
 import type { PatchOperation } from './types.js';
 
@@ -21,7 +21,7 @@ export class PatchApplyError extends Error {
 
 /** Returns a new document with `ops` applied; throws PatchApplyError on the first failure. */
 export function applyPatch<T>(document: T, ops: readonly PatchOperation[]): T {
-  const root = structuredClone(document) as unknown;
+  const root = cloneJson(document) as unknown;
   ops.forEach((operation, index) => {
     const fail = (reason: string): never => {
       throw new PatchApplyError(index, operation, reason);

@@ -1,7 +1,7 @@
 /** JSON patch: diff, apply with the apiserver's semantics, verify. Pure. */
 export { applyPatch, PatchApplyError } from './apply.js';
 export { diffPatch } from './diff.js';
-export { jsonEqual } from './equal.js';
+export { cloneJson, jsonEqual } from './equal.js';
 export { podProblems } from './pod-checks.js';
 export type { PatchOperation } from './types.js';
 export { verifyPatch } from './verify.js';

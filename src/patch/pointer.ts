@@ -2,6 +2,7 @@
 
 /** Escapes one segment: `~` becomes `~0`, `/` becomes `~1` (in that order). */
 export function escapeSegment(segment: string): string {
+  if (!segment.includes('~') && !segment.includes('/')) return segment;
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
@@ -12,5 +13,5 @@ export function parsePointer(path: string): string[] {
   return path
     .slice(1)
     .split('/')
-    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+    .map((segment) => (segment.includes('~') ? segment.replace(/~1/g, '/').replace(/~0/g, '~') : segment));
 }
