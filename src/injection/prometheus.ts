@@ -43,3 +43,22 @@ export function applyPrometheusMerge(pod: Pod, ctx: RenderContext, proxy: JsonOb
   annotations['prometheus.io/path'] = '/stats/prometheus';
   annotations['prometheus.io/scrape'] = 'true';
 }
+
+/** Puts back the app's own scrape annotations that an earlier merge recorded, before a re-injection. */
+export function restorePrometheusAnnotations(annotations: Record<string, string>, recorded: string): void {
+  let original: { scrape?: string; path?: string; port?: string; targets?: Array<{ port: string; path?: string }> };
+  try {
+    original = JSON.parse(recorded);
+  } catch {
+    return;
+  }
+  for (const key of ['scrape', 'path', 'port'] as const) {
+    const value = original[key];
+    if (value === undefined) delete annotations[`prometheus.io/${key}`];
+    else annotations[`prometheus.io/${key}`] = value;
+  }
+  if (original.targets !== undefined && original.targets.length > 0) {
+    // The first target also filled in path and port when the app set none.
+    annotations['prometheus.istio.io/scrape-targets'] = original.targets.map((t) => (t.path === undefined ? t.port : `${t.port}:${t.path}`)).join(',');
+  }
+}

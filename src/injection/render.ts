@@ -10,8 +10,8 @@ import { buildContext, type RenderContext } from './context.js';
 import { renderCustomTemplate } from './custom-template.js';
 import { cloneJson } from '../patch/equal.js';
 import { keepDefaults, overlayObject } from './overlay.js';
-import { applyPrometheusMerge } from './prometheus.js';
-import { appProbersJson, restoreAppProbes, rewriteAppProbes } from './probes.js';
+import { applyPrometheusMerge, restorePrometheusAnnotations } from './prometheus.js';
+import { appProbersJson, keepProbeDefaults, restoreAppProbes, rewriteAppProbes, type RewrittenProbes } from './probes.js';
 import { gatewayTemplate } from './templates/gateway.js';
 import { grpcAgentTemplate, grpcSimpleTemplate } from './templates/grpc.js';
 import { sidecarTemplate, type Fragment } from './templates/sidecar.js';
@@ -38,7 +38,10 @@ function names(list: unknown): string[] {
 }
 
 /** What an earlier injection added, by list and name. */
-type PreviousInjection = Map<ListName, Map<string, JsonObject>>;
+interface PreviousInjection {
+  items: Map<ListName, Map<string, JsonObject>>;
+  probes: RewrittenProbes;
+}
 
 /**
  * Removes what an earlier injection added (as its status annotation lists) and restores the user's
@@ -46,7 +49,7 @@ type PreviousInjection = Map<ListName, Map<string, JsonObject>>;
  * so that re-injection (webhook reinvocation) changes nothing.
  */
 function stripPreviousInjection(pod: Pod): PreviousInjection {
-  const previous: PreviousInjection = new Map();
+  const previous: PreviousInjection = { items: new Map(), probes: new Map() };
   const annotations = pod.metadata?.annotations ?? {};
   const rawStatus = annotations[STATUS_ANNOTATION];
   if (rawStatus === undefined) return previous;
@@ -58,7 +61,9 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
   }
   const spec = pod.spec!;
   const proxy = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c: JsonObject) => c.name === 'istio-proxy');
-  const probers = (proxy?.env as JsonObject[] | undefined)?.find((e) => e.name === 'ISTIO_KUBE_APP_PROBERS')?.value;
+  const proxyEnv = (proxy?.env ?? []) as JsonObject[];
+  const probers = proxyEnv.find((e) => e.name === 'ISTIO_KUBE_APP_PROBERS')?.value;
+  const scrape = proxyEnv.find((e) => e.name === 'ISTIO_PROMETHEUS_ANNOTATIONS')?.value;
   for (const list of LISTS) {
     const listed = status[list];
     const injected = new Set(Array.isArray(listed) ? listed.map(String) : []);
@@ -70,7 +75,7 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
         removed.set(name, item);
         return false;
       });
-      previous.set(list, removed);
+      previous.items.set(list, removed);
       if (spec[list].length === 0) delete spec[list];
     }
   }
@@ -85,7 +90,8 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
       // An unreadable overrides annotation is ignored; the user's containers were already merged.
     }
   }
-  if (typeof probers === 'string' && probers !== '') restoreAppProbes(pod, probers);
+  if (typeof probers === 'string' && probers !== '') previous.probes = restoreAppProbes(pod, probers);
+  if (typeof scrape === 'string' && scrape !== '') restorePrometheusAnnotations(annotations, scrape);
   delete annotations[STATUS_ANNOTATION];
   delete annotations[OVERRIDES_ANNOTATION];
   return previous;
@@ -93,7 +99,7 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
 
 /** Lays each freshly injected item over its previous version, keeping fields defaulted since. */
 function carryOverDefaults(pod: Pod, previous: PreviousInjection): void {
-  for (const [list, items] of previous) {
+  for (const [list, items] of previous.items) {
     if (!Array.isArray(pod.spec![list])) continue;
     pod.spec![list] = (pod.spec![list] as JsonObject[]).map((item) => {
       const before = items.get(String(item?.name ?? ''));
@@ -277,6 +283,7 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
     const probers = appProbersJson(merged, Number(ctx.statusPort));
     if (probers !== '') {
       rewriteAppProbes(merged, Number(ctx.statusPort));
+      keepProbeDefaults(merged, Number(ctx.statusPort), previous.probes);
       setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', probers);
     }
   }

@@ -64,7 +64,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const options = {
     bodyLimit,
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
     return503OnClosing: true,
     ...(deps.https === undefined ? {} : { https: deps.https }),
   };
@@ -90,6 +89,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     void reply.code(404).send(statusBody(404, 'NotFound', `no route for ${request.method} ${request.url.split('?')[0]}: send reviews to POST /inject`));
   });
 
+  // Reviews log one line each through their own child logger; fastify's per-request lines
+  // ("incoming request", "request completed") would double that at info.
+  app.addHook('onRoute', (route) => {
+    route.logLevel ??= 'warn';
+  });
   registerInjectRoutes(app, deps);
   registerHealthRoutes(app, deps);
   return app;
