@@ -19,6 +19,7 @@ import type { InjectionRequest, Pod } from '../injection/index.js';
 import type { Logger } from '../observability/logger.js';
 import { diffPatch, verifyPatch } from '../patch/index.js';
 import { isPodCreate } from './decode.js';
+import { explain } from './explain.js';
 import { allow, deny } from './respond.js';
 import type { AdmissionReview, DecodedReview } from './types.js';
 
@@ -102,15 +103,12 @@ export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { revi
   const engine = ctx.engine ?? injection;
   try {
     const decision = engine.decide(injectionRequest, ctx.config, 'webhook');
-    if (!decision.inject) {
-      const warning = `sidecar-injector: no sidecar injected: ${decision.message}`;
-      return finish(allow(apiVersion, request.uid, { warnings: [warning] }), 'skipped', decision.reason);
-    }
+    if (!decision.inject) return finish(allow(apiVersion, request.uid, explain(decision)), 'skipped', decision.reason);
     const rendered = engine.render(injectionRequest, ctx.config);
     const ops = diffPatch(pod, rendered);
     verifyPatch(pod, ops, rendered);
     const reason = ops.length === 0 ? 'already-injected' : decision.reason;
-    return finish(allow(apiVersion, request.uid, { patch: ops }), 'injected', reason, ops.length);
+    return finish(allow(apiVersion, request.uid, { patch: ops, ...explain(decision, rendered) }), 'injected', reason, ops.length);
   } catch (err) {
     if (isInjectorError(err) && err.code === 'INVALID_ANNOTATION') {
       return finish(deny(apiVersion, request.uid, 400, err.message), 'denied', 'invalid-annotation');
@@ -122,6 +120,6 @@ export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { revi
       return finish(deny(apiVersion, request.uid, 500, `sidecar injection failed: ${message}`), 'error', code);
     }
     const warning = `sidecar-injector: pod admitted WITHOUT a sidecar because injection failed: ${message}`;
-    return finish(allow(apiVersion, request.uid, { warnings: [warning] }), 'error', code);
+    return finish(allow(apiVersion, request.uid, { warnings: [warning], auditAnnotations: { decision: 'error', reason: code } }), 'error', code);
   }
 }

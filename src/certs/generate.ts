@@ -3,7 +3,7 @@
  * certificate it signs. SHA-256 signatures and SAN entries, because the apiserver rejects SHA-1
  * and CN-only certificates.
  */
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import selfsigned from 'selfsigned';
 
@@ -35,9 +35,14 @@ function validity(days: number): { notBeforeDate: Date; notAfterDate: Date } {
   return { notBeforeDate, notAfterDate: new Date(notBeforeDate.getTime() + days * DAY_MS) };
 }
 
-/** Generates a self-signed CA. */
+/**
+ * Generates a self-signed CA. Its subject always ends in a random suffix: while a CA is rotated the
+ * caBundle holds the old and the new CA, and verifiers pick a CA by subject, so two CAs must never
+ * share one.
+ */
 export async function generateCa(options: CaOptions = {}): Promise<KeyPair> {
-  const result = await selfsigned.generate([{ name: 'commonName', value: options.commonName ?? 'sidecar-injector-ca' }], {
+  const commonName = `${options.commonName ?? 'sidecar-injector-ca'} ${randomBytes(4).toString('hex')}`;
+  const result = await selfsigned.generate([{ name: 'commonName', value: commonName }], {
     ...validity(options.days ?? 3650),
     keyType: 'ec',
     curve: 'P-256',

@@ -1,13 +1,17 @@
 /**
- * `sidecar-injector serve`: load configuration and certificates, listen, and shut down
- * gracefully on SIGTERM/SIGINT (stop accepting, answer in-flight reviews, exit).
+ * `sidecar-injector serve`: load configuration and certificates, listen, keep both current
+ * without restarts, expose metrics, and shut down gracefully on SIGTERM/SIGINT (stop accepting,
+ * answer in-flight reviews, exit).
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEV_SANS, ensureDevCertificates } from '../certs/dev.js';
-import { defaultConfig, loadConfig, type ConfigFiles, type InjectorConfig } from '../config/index.js';
+import { FileCertificateSource, type CertificatePair } from '../certs/file-source.js';
+import { generateCa, generateServingCert } from '../certs/generate.js';
+import { defaultConfig, type ConfigFiles } from '../config/index.js';
+import { ConfigWatcher } from '../config/watch.js';
 import { InjectorError } from '../errors.js';
 import { createLogger, LOG_LEVELS } from '../observability/logger.js';
+import { createMetrics, startMonitoringServer } from '../observability/metrics.js';
 import { DEFAULT_BODY_LIMIT } from '../server/app.js';
 import { startServer } from '../server/listen.js';
 
@@ -32,6 +36,9 @@ flags:
   --on-internal-error MODE     allow (default): a pod whose injection fails because of a fault of
                                ours is admitted without a sidecar, with a warning; deny: refused
   --shutdown-grace-seconds N   how long to wait for in-flight reviews on SIGTERM (default 20)
+  --monitoring-port N          plain-HTTP port for GET /metrics (default 15014; 0 disables)
+  --cert-poll-seconds N        how often certificate files are checked for rotation (default 10)
+  --config-poll-seconds N      how often configuration files are checked for changes (default 5)
   --log-level LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   -h, --help                   show this help
 `;
@@ -73,6 +80,9 @@ export async function run(argv: string[]): Promise<number> {
       'max-body-bytes': { type: 'string' },
       'on-internal-error': { type: 'string', default: 'allow' },
       'shutdown-grace-seconds': { type: 'string', default: '20' },
+      'monitoring-port': { type: 'string', default: '15014' },
+      'cert-poll-seconds': { type: 'string', default: '10' },
+      'config-poll-seconds': { type: 'string', default: '5' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -98,7 +108,12 @@ export async function run(argv: string[]): Promise<number> {
     throw new InjectorError('USAGE', '--tls-cert-file and --tls-key-file go together');
   }
 
+  const monitoringPort = integer('monitoring-port', values['monitoring-port']!, 0, 65535);
+  const certPollMs = integer('cert-poll-seconds', values['cert-poll-seconds']!, 1, 3600) * 1000;
+  const configPollMs = integer('config-poll-seconds', values['config-poll-seconds']!, 1, 3600) * 1000;
+
   const logger = createLogger({ level: level as (typeof LOG_LEVELS)[number] });
+  const metrics = createMetrics();
 
   let certFile = values['tls-cert-file'];
   let keyFile = values['tls-key-file'];
@@ -108,18 +123,52 @@ export async function run(argv: string[]): Promise<number> {
     certFile = dev.certFile;
     keyFile = dev.keyFile;
   }
-  const tls = await readTls(certFile, keyFile);
 
   const files = configFiles(values);
-  const config: InjectorConfig = files === undefined ? defaultConfig() : await loadConfig(files);
-  logger.info({ sources: config.sources }, 'configuration loaded');
+  const watcher = files === undefined ? undefined : new ConfigWatcher(files, { logger, intervalMs: configPollMs, onReload: (ok) => metrics.observeConfigReload(ok) });
+  const initial = watcher === undefined ? defaultConfig() : await watcher.start();
+  logger.info({ sources: initial.sources }, 'configuration loaded');
+  const getConfig = watcher === undefined ? () => initial : () => watcher.get();
 
-  const server = await startServer({ host, port, tls, getConfig: () => config, logger, bodyLimit, onInternalError });
+  // Late-bound: the server exists only after the first certificate is known.
+  const swap: { to?: (pair: CertificatePair) => void } = {};
+  const certs = new FileCertificateSource({
+    certFile,
+    keyFile,
+    logger,
+    intervalMs: certPollMs,
+    onChange: (pair, rotated) => {
+      metrics.observeCertificate(pair.notAfter, rotated);
+      swap.to?.(pair);
+    },
+  });
+  await certs.start();
+  // Without a valid certificate yet (a Secret still being issued), serve with a throwaway one and
+  // stay not-ready: the apiserver cannot trust it, and the real one is swapped in when it appears.
+  const tls = certs.get() ?? (await placeholderCertificate());
+
+  const server = await startServer({
+    host,
+    port,
+    tls,
+    getConfig,
+    logger,
+    bodyLimit,
+    onInternalError,
+    onReview: (outcome) => metrics.observeReview(outcome),
+    readiness: () => [certs.problem()].filter((p): p is string => p !== undefined),
+  });
+  swap.to = (pair) => server.setSecureContext({ cert: pair.cert, key: pair.key });
   logger.info({ url: server.url, port: server.port }, 'listening');
+  const monitoring = monitoringPort === 0 ? undefined : await startMonitoringServer(metrics, host, monitoringPort);
+  if (monitoring !== undefined) logger.info({ url: `http://${host}:${monitoring.port}/metrics` }, 'metrics listening');
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: NodeJS.Signals) => {
       logger.info({ signal, graceSeconds }, 'shutting down: no new connections, finishing in-flight reviews');
+      certs.stop();
+      watcher?.stop();
+      monitoring?.server.close();
       const timer = setTimeout(() => {
         logger.warn({ graceSeconds }, 'grace period over: exiting with reviews still in flight');
         resolve();
@@ -144,11 +193,8 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function readTls(certFile: string, keyFile: string): Promise<{ cert: Buffer; key: Buffer }> {
-  try {
-    const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
-    return { cert, key };
-  } catch (err) {
-    throw new InjectorError('CERT_UNAVAILABLE', `cannot read the serving certificate: ${(err as Error).message}`);
-  }
+async function placeholderCertificate(): Promise<{ cert: string; key: string }> {
+  const ca = await generateCa({ commonName: 'sidecar-injector placeholder', days: 1 });
+  return generateServingCert(ca, { sans: ['placeholder.invalid'], days: 1 });
 }
+

@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Server as TlsServer } from 'node:tls';
 import { buildApp, type AppDeps } from './app.js';
 
 export interface ServerOptions extends Omit<AppDeps, 'https'> {
@@ -19,6 +20,8 @@ export interface RunningServer {
   url: string;
   /** Stops accepting connections and resolves once in-flight requests are answered. */
   close(): Promise<void>;
+  /** Swaps the serving certificate for new connections; open connections keep theirs. */
+  setSecureContext(tls: { key: string | Buffer; cert: string | Buffer }): void;
 }
 
 /** Builds the app and listens; resolves once the socket accepts connections. */
@@ -36,5 +39,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port: address.port,
     url: `https://${urlHost}:${address.port}`,
     close: () => app.close(),
+    setSecureContext: (next) => (app.server as unknown as TlsServer).setSecureContext({ key: next.key, cert: next.cert, minVersion: 'TLSv1.2' }),
   };
 }

@@ -1,0 +1,44 @@
+/**
+ * What a review says about itself: `warnings` reach whoever created the pod (kubectl prints them),
+ * `auditAnnotations` land in the audit log. Both explain skips and flag pods that will not work
+ * as their authors expect.
+ */
+import type { Decision, JsonObject, Pod } from '../injection/index.js';
+
+export interface Explanation {
+  warnings: string[];
+  auditAnnotations: Record<string, string>;
+}
+
+const PROXY_UID = 1337;
+
+function runAsUser(pod: Pod, container: JsonObject): number | undefined {
+  return container.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+}
+
+/** Explains a decision, and for injected pods the risks the rendered pod carries. */
+export function explain(decision: Decision, rendered?: Pod): Explanation {
+  if (!decision.inject) {
+    return {
+      warnings: [`sidecar-injector: no sidecar injected: ${decision.message}`],
+      auditAnnotations: { decision: 'skipped', reason: decision.reason },
+    };
+  }
+  const warnings: string[] = [];
+  const auditAnnotations: Record<string, string> = { decision: 'injected', reason: decision.reason };
+  if (rendered !== undefined) {
+    const init = (rendered.spec?.initContainers ?? []) as JsonObject[];
+    const apps = ((rendered.spec?.containers ?? []) as JsonObject[]).filter((c) => c.name !== 'istio-proxy');
+    auditAnnotations.mode = init.some((c) => c.name === 'istio-proxy') ? 'native-sidecar' : 'sidecar';
+    for (const container of apps) {
+      if (runAsUser(rendered, container) === PROXY_UID) {
+        warnings.push(`sidecar-injector: container '${container.name}' runs as UID ${PROXY_UID}, the proxy's UID: its traffic bypasses the proxy`);
+      }
+    }
+    const istioInit = init.find((c) => c.name === 'istio-init');
+    if (istioInit?.securityContext?.capabilities?.add?.includes('NET_ADMIN')) {
+      warnings.push("sidecar-injector: istio-init needs NET_ADMIN and NET_RAW; Pod Security Admission levels 'baseline' and 'restricted' refuse it (CNI mode avoids it)");
+    }
+  }
+  return { warnings, auditAnnotations };
+}
