@@ -5,7 +5,7 @@
  */
 import type { InjectorConfig } from '../config/index.js';
 import { InjectorError } from '../errors.js';
-import { validateAnnotations } from './annotations.js';
+import { validateAnnotations } from './annotations/index.js';
 import { buildContext, type RenderContext } from './context.js';
 import { renderCustomTemplate } from './custom-template.js';
 import { cloneJson } from '../patch/equal.js';

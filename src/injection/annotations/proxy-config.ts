@@ -1,0 +1,58 @@
+/**
+ * The checks Istio makes on `proxy.istio.io/config` before injecting: the value must read as a
+ * ProxyConfig (YAML or JSON mapping) and the fields it sets must keep the proxy configuration valid.
+ * Only fields the annotation sets are checked: the mesh defaults they are laid over are valid.
+ */
+import { parse } from 'yaml';
+
+const DURATION = /^(-?)([0-9]+)(?:\.([0-9]{1,9}))?s$/;
+
+function portProblem(value: unknown): string | undefined {
+  const port = typeof value === 'string' && /^-?[0-9]+$/.test(value) ? Number(value) : value;
+  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535 ? undefined : `port number ${String(value)} must be in the range 1..65535`;
+}
+
+function addressProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'not a host:port address';
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):([^:]*)$/.exec(value);
+  if (match === null) return `unable to split '${value}' into host and port`;
+  const port = match[3]!;
+  if (!/^[+-]?[0-9]+$/.test(port)) return `port (${port}) is not a number`;
+  return portProblem(Number(port));
+}
+
+/** Why the annotation's ProxyConfig is refused, or undefined when it is accepted. */
+export function proxyConfigProblem(value: string): string | undefined {
+  let config: unknown;
+  try {
+    config = parse(value);
+  } catch (err) {
+    return `failed to convert to apply proxy config: ${(err as Error).message.split('\n')[0]}`;
+  }
+  if (config === null || config === undefined) return undefined;
+  if (typeof config !== 'object' || Array.isArray(config)) return 'failed to convert to apply proxy config: not a mapping of ProxyConfig fields';
+  const fields = config as Record<string, unknown>;
+  const problems: string[] = [];
+  if (fields.configPath === '') problems.push('config path must be set');
+  if (fields.binaryPath === '') problems.push('binary path must be set');
+  if (fields.serviceCluster === '') problems.push('service cluster must be specified');
+  if ('discoveryAddress' in fields) {
+    const problem = fields.discoveryAddress === '' ? 'discovery address must be set to the proxy discovery service' : addressProblem(fields.discoveryAddress);
+    if (problem !== undefined) problems.push(`invalid discovery address: ${problem}`);
+  }
+  if ('drainDuration' in fields) {
+    const match = typeof fields.drainDuration === 'string' ? DURATION.exec(fields.drainDuration) : null;
+    if (match === null) problems.push(`invalid drain duration: '${String(fields.drainDuration)}' is not a duration such as 45s`);
+    else {
+      const nanos = Number((match[3] ?? '').padEnd(9, '0'));
+      if (match[1] === '-' || (Number(match[2]) === 0 && nanos < 1_000_000)) problems.push('invalid drain duration: duration must be greater than 1ms');
+      else if (nanos !== 0) problems.push('drain time only supports durations to seconds precision');
+    }
+  }
+  for (const [field, label] of [['proxyAdminPort', 'proxy admin port'], ['statusPort', 'status port']] as const) {
+    if (!(field in fields)) continue;
+    const problem = portProblem(fields[field]);
+    if (problem !== undefined) problems.push(`invalid ${label}: ${problem}`);
+  }
+  return problems.length > 0 ? problems.join('; ') : undefined;
+}
