@@ -6,6 +6,8 @@
 import type { JsonObject } from './types.js';
 
 /** Merge keys of the pod lists that strategic merge patch merges instead of replacing. */
+const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
 const MERGE_KEYS: Record<string, string> = {
   containers: 'name',
   initContainers: 'name',
@@ -69,7 +71,14 @@ export function keepDefaults(before: unknown, after: unknown, key?: string): unk
     const mergeKey = key === undefined ? undefined : MERGE_KEYS[key];
     if (mergeKey !== undefined) {
       const old = new Map(before.filter(isMap).map((item) => [item[mergeKey], item]));
-      return after.map((item) => (isMap(item) && old.has(item[mergeKey]) ? keepDefaults(old.get(item[mergeKey]), item) : item));
+      const kept = after.map((item) => (isMap(item) && old.has(item[mergeKey]) ? keepDefaults(old.get(item[mergeKey]), item) : item));
+      // The ServiceAccount admission plugin mounts the API token into every container, ours
+      // included, when the chain reruns after a mutation: keep that mount so reinvocation is a no-op.
+      if (key === 'volumeMounts') {
+        const paths = new Set(after.filter(isMap).map((item) => item.mountPath));
+        for (const item of before) if (isMap(item) && item.mountPath === SERVICE_ACCOUNT_TOKEN_PATH && !paths.has(item.mountPath)) kept.push(item);
+      }
+      return kept;
     }
     if (before.length === after.length) return after.map((item, i) => keepDefaults(before[i], item));
   }

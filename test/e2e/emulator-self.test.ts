@@ -117,9 +117,14 @@ describe('the emulator decodes answers strictly', () => {
     ['an undecodable body', 200, Buffer.from('not json'), /cannot decode/],
     ['a wrong apiVersion for v1', 200, body({ uid: 'u1', allowed: true }, { apiVersion: 'admission.k8s.io/v1beta1' }), /expected webhook response of admission.k8s.io\/v1/],
     ['a missing response', 200, Buffer.from('{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}'), /absent/],
-    ['a patch without patchType', 200, body({ uid: 'u1', allowed: true, patch: 'W10=' }), /patch without patchType/],
+    ['a patch without patchType', 200, body({ uid: 'u1', allowed: true, patch: 'W10=' }), /returned response.patch but not response.patchType/],
+    ['a patchType without patch', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch' }), /returned response.patchType but not response.patch/],
+    ['a patchType other than JSONPatch', 200, body({ uid: 'u1', allowed: true, patchType: 'MergePatch', patch: 'e30=' }), /unsupported patch type/],
+    ['a wrong kind for v1', 200, body({ uid: 'u1', allowed: true }, { kind: 'Review' }), /Kind=AdmissionReview/],
+    ['a missing uid for v1', 200, body({ allowed: true }), /expected response.uid="u1"/],
+    ['a status outside 200-206', 207, body({ uid: 'u1', allowed: true }), /status 207/],
+    ['base64 with a newline', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: 'W1\n0=' }), /padded base64/],
     ['unpadded base64', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: 'W10' }), /padded base64/],
-    ['a patch that is not an array', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: Buffer.from('{}').toString('base64') }), /not a JSON array/],
   ];
   for (const [name, status, payload, message] of cases) {
     it(`fails the call on ${name}`, () => {
@@ -130,7 +135,22 @@ describe('the emulator decodes answers strictly', () => {
   }
   it('treats a missing allowed as a denial with a code of at least 400', () => {
     const outcome = decodeAnswer(200, body({ uid: 'u1', status: { code: 200, message: 'm' } }), review, 'w.example.io');
-    assert.deepEqual(outcome, { kind: 'denied', code: 400, message: 'admission webhook "w.example.io" denied the request: m', warnings: [] });
+    assert.deepEqual(outcome, { kind: 'denied', code: 400, message: 'admission webhook "w.example.io" denied the request: m', warnings: [], auditAnnotations: {} });
+    const bare = decodeAnswer(200, body({ uid: 'u1', allowed: false, status: { code: 409 } }), review, 'w.example.io');
+    assert.deepEqual(bare, { kind: 'denied', code: 409, message: 'admission webhook "w.example.io" denied the request without explanation', warnings: [], auditAnnotations: {} });
+  });
+
+  it('accepts an empty patch without patchType, and v1beta1 answers without uid or apiVersion checks', () => {
+    assert.equal(decodeAnswer(200, body({ uid: 'u1', allowed: true, patch: '' }), review, 'w.example.io').kind, 'allowed');
+    const v1beta1 = { apiVersion: 'admission.k8s.io/v1beta1', request: { uid: 'u1' } };
+    assert.equal(decodeAnswer(200, Buffer.from('{"response":{"allowed":true}}'), v1beta1, 'w.example.io').kind, 'allowed');
+  });
+
+  it('makes a patch that is not a JSON array of operations an internal error, not a call error', () => {
+    for (const patch of ['{}', '[1]', 'x']) {
+      const outcome = decodeAnswer(200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: Buffer.from(patch).toString('base64') }), review, 'w.example.io');
+      assert.equal(outcome.kind, 'invalid-patch', patch);
+    }
   });
 });
 
@@ -149,7 +169,7 @@ describe('the emulator validates configurations and pods', () => {
     const config = injectorConfiguration('', { sideEffects: 'Some', admissionReviewVersions: ['v2'], timeoutSeconds: 31, name: 'short' });
     config.webhooks[0].clientConfig.service.path = 'inject';
     const problems = validateWebhookConfiguration(config).join('\n');
-    for (const re of [/sideEffects/, /admissionReviewVersions/, /timeoutSeconds/, /three segments/, /path: must start with \//]) assert.match(problems, re);
+    for (const re of [/sideEffects/, /admissionReviewVersions/, /timeoutSeconds/, /three segments/, /path: must start with a '\/'/]) assert.match(problems, re);
   });
 
   it('finds mounts of missing volumes and empty containers', () => {

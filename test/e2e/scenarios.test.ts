@@ -21,8 +21,12 @@ describe('pod creation through the apiserver with sidecar-injector registered', 
 
   it('injects a pod in a namespace labelled istio-injection=enabled; the result passes pod validation', async () => {
     const { pod, calls } = await h.api.createPod('shop', appPod());
-    assert.equal(calls.length, 1);
+    // Our patch changed the pod, so the chain reruns: the ServiceAccount plugin mounts the API
+    // token into our containers too, which re-arms our IfNeeded webhook; that call changes nothing.
+    assert.deepEqual(calls.map((c) => [c.round, c.outcome.kind]), [[0, 'patched'], [1, 'allowed']]);
     assert.deepEqual(names(pod.spec.containers), ['web', 'istio-proxy']);
+    const tokenMounts = (c: any) => (c.volumeMounts ?? []).filter((m: any) => m.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount').length;
+    assert.deepEqual([...pod.spec.initContainers, ...pod.spec.containers].map(tokenMounts), [1, 1, 1]);
     assert.deepEqual(names(pod.spec.initContainers), ['istio-init']);
     assert.equal(pod.metadata.labels['security.istio.io/tlsMode'], 'istio');
   });

@@ -6,34 +6,8 @@
  */
 import { Pod } from 'kubernetes-models/v1';
 
-/** Fields the apiserver defaults, which later webhooks and the validation see. */
-export function defaultPod(pod: any): any {
-  const out = JSON.parse(JSON.stringify(pod));
-  const spec = out.spec ?? {};
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-    c.terminationMessagePath ??= '/dev/termination-log';
-    c.terminationMessagePolicy ??= 'File';
-    c.imagePullPolicy ??= String(c.image ?? '').endsWith(':latest') || !String(c.image ?? '').includes(':') ? 'Always' : 'IfNotPresent';
-    for (const p of c.ports ?? []) p.protocol ??= 'TCP';
-    c.resources ??= {};
-    for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ??= 'v1';
-    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
-      if (!probe) continue;
-      probe.timeoutSeconds ??= 1;
-      probe.periodSeconds ??= 10;
-      probe.successThreshold ??= 1;
-      probe.failureThreshold ??= 3;
-      if (probe.httpGet) probe.httpGet.scheme ??= 'HTTP';
-    }
-  }
-  for (const v of spec.volumes ?? []) {
-    const sources = Object.keys(v).filter((k) => k !== 'name');
-    if (sources.length === 0) v.emptyDir = {};
-    for (const kind of ['configMap', 'secret', 'projected', 'downwardAPI']) if (v[kind] && v[kind].defaultMode === undefined) v[kind].defaultMode = 420;
-    for (const item of v.downwardAPI?.items ?? []) if (item.fieldRef) item.fieldRef.apiVersion ??= 'v1';
-  }
-  return out;
-}
+/** Defaulting lives in pod-defaults.ts; re-exported for callers that validate defaulted pods. */
+export { defaultPod } from './pod-defaults.js';
 
 /** Lists what the apiserver would refuse; empty when the pod is valid. */
 export function validatePod(pod: any): string[] {
