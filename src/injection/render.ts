@@ -11,7 +11,8 @@ import { renderCustomTemplate } from './custom-template.js';
 import { cloneJson } from '../patch/equal.js';
 import { keepDefaults, overlayObject } from './overlay.js';
 import { applyPrometheusMerge, restorePrometheusAnnotations } from './prometheus.js';
-import { appProbersJson, keepProbeDefaults, restoreAppProbes, rewriteAppProbes, type RewrittenProbes } from './probes.js';
+import { keepProbeDefaults, restoreAppProbes, type RewrittenProbes } from './probes.js';
+import { appProbersJson, rewriteAppProbes } from './probes/index.js';
 import { gatewayTemplate } from './templates/gateway.js';
 import { grpcAgentTemplate, grpcSimpleTemplate } from './templates/grpc.js';
 import { sidecarTemplate, type Fragment } from './templates/sidecar.js';
@@ -280,12 +281,12 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   meta.annotations ??= {};
   const proxy = findProxy(merged);
   if (proxy !== undefined && ctx.statusPort !== '0' && probeRewriteEnabled(merged, ctx)) {
-    const probers = appProbersJson(merged, Number(ctx.statusPort));
-    if (probers !== '') {
-      rewriteAppProbes(merged, Number(ctx.statusPort));
-      keepProbeDefaults(merged, Number(ctx.statusPort), previous.probes);
-      setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', probers);
-    }
+    // Earlier probers were already restored onto the probes, so nothing is merged here.
+    const probers = appProbersJson(merged, Number(ctx.statusPort), { existingProbers: null });
+    // Istio rewrites even probes it records nothing for (a named port the container lacks).
+    rewriteAppProbes(merged, Number(ctx.statusPort));
+    keepProbeDefaults(merged, Number(ctx.statusPort), previous.probes);
+    if (probers !== '') setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', probers);
   }
   applyPrometheusMerge(merged, ctx, proxy);
   const network = ctx.network ?? (ctx.values.global.network ? String(ctx.values.global.network) : undefined);

@@ -88,7 +88,7 @@ describe('shouldRewriteAppProbes', () => {
   ];
   for (const [annotation, setting, expected] of cases) {
     it(`${JSON.stringify(annotation)} with setting ${setting} -> ${expected}`, () => {
-      const annotations = annotation === undefined ? {} : { 'sidecar.istio.io/rewriteAppHTTPProbers': annotation };
+      const annotations: Record<string, string> = annotation === undefined ? {} : { 'sidecar.istio.io/rewriteAppHTTPProbers': annotation };
       assert.equal(shouldRewriteAppProbes(annotations, setting), expected);
     });
   }
