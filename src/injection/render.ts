@@ -12,7 +12,7 @@ import { cloneJson } from '../patch/equal.js';
 import { keepDefaults, overlayObject } from './overlay.js';
 import { applyPrometheusMerge, restorePrometheusAnnotations } from './prometheus.js';
 import { keepProbeDefaults, restoreAppProbes, type RewrittenProbes } from './probes.js';
-import { appProbersJson, rewriteAppProbes } from './probes/index.js';
+import { appProbersJson, rewriteAppProbes, shouldRewriteAppProbes } from './probes/index.js';
 import { gatewayTemplate } from './templates/gateway.js';
 import { grpcAgentTemplate, grpcSimpleTemplate } from './templates/grpc.js';
 import { sidecarTemplate, type Fragment } from './templates/sidecar.js';
@@ -248,9 +248,7 @@ function setEnv(container: JsonObject, name: string, value: string): void {
 
 /** Templates may turn rewriting off, so the rendered pod's annotation decides. */
 function probeRewriteEnabled(pod: Pod, ctx: RenderContext): boolean {
-  const annotation = pod.metadata?.annotations?.['sidecar.istio.io/rewriteAppHTTPProbers'];
-  if (annotation !== undefined && annotation !== '') return annotation.toLowerCase() === 'true';
-  return ctx.values.sidecarInjectorWebhook?.rewriteAppHTTPProbe !== false;
+  return shouldRewriteAppProbes(pod.metadata?.annotations, ctx.values.sidecarInjectorWebhook?.rewriteAppHTTPProbe !== false);
 }
 
 /** Renders the injected pod. Throws InjectorError for invalid annotations or templates. */
