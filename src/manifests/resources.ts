@@ -33,7 +33,7 @@ function labels(values: InstallValues, release: Release): Record<string, string>
   return { ...selectorLabels(release), 'app.kubernetes.io/version': values.image.tag, 'app.kubernetes.io/component': 'webhook' };
 }
 
-/** Secret holding tls.crt/tls.key (modes `secret` and `cert-manager`). */
+/** Secret holding tls.crt and tls.key (and ca.crt in modes cert-manager and server). */
 export function tlsSecretName(values: InstallValues, release: Release): string {
   return values.certificates.secretName || `${fullname(values, release)}-tls`;
 }
@@ -65,21 +65,32 @@ export function buildManifests(values: InstallValues, release: Release): Manifes
 
 function rbac(values: InstallValues, release: Release, name: string): Manifest[] {
   const clusterMeta = { name, labels: labels(values, release) };
+  const namespacedMeta = { ...clusterMeta, namespace: release.namespace };
+  const subjects = [{ kind: 'ServiceAccount', name, namespace: release.namespace }];
   return [
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: clusterMeta,
-      // Only the one configuration it owns, only to read it and patch its caBundle.
-      rules: [{ apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [name], verbs: ['get', 'patch'] }],
+      // Reads and repairs the caBundle of its own configuration only; list/watch cannot be limited
+      // by name in RBAC, and reveal nothing secret.
+      rules: [
+        { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [name], verbs: ['get', 'update'] },
+        { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], verbs: ['list', 'watch'] },
+      ],
     },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: clusterMeta, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: clusterMeta,
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: release.namespace }],
+      kind: 'Role',
+      metadata: namespacedMeta,
+      // The Lease that elects the one replica writing the caBundle (create cannot be limited by name).
+      rules: [
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [`${name}-ca-bundle`], verbs: ['get', 'update'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      ],
     },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: namespacedMeta, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects },
   ];
 }
 
@@ -112,10 +123,10 @@ function service(values: InstallValues, release: Release, metadata: Record<strin
 export function serverArgs(values: InstallValues, release: Release, name: string): string[] {
   const s = values.server;
   const args = ['serve', '--host', '0.0.0.0', '--port', String(s.port), '--monitoring-port', String(s.monitoringPort), '--config-dir', PATHS.configDir, '--log-level', s.logLevel, '--on-internal-error', s.onInternalError, '--shutdown-grace-seconds', String(s.shutdownGraceSeconds)];
+  args.push('--tls-cert-file', `${PATHS.certsDir}/tls.crt`, '--tls-key-file', `${PATHS.certsDir}/tls.key`);
   if (values.certificates.mode === 'server') {
-    args.push('--certs-dir', `${PATHS.tmpDir}/certs`, '--dev-cert-san', `${name}.${release.namespace}.svc`, '--manage-ca-bundle', '--webhook-name', name);
-  } else {
-    args.push('--tls-cert-file', `${PATHS.certsDir}/tls.crt`, '--tls-key-file', `${PATHS.certsDir}/tls.key`);
+    // The CA comes from the same Secret (key ca.crt); one elected replica writes the caBundle.
+    args.push('--manage-ca-bundle', '--webhook-config-name', name, '--ca-file', `${PATHS.certsDir}/ca.crt`, '--lease-namespace', release.namespace);
   }
   return args;
 }
@@ -125,16 +136,14 @@ function deployment(values: InstallValues, release: Release, metadata: Record<st
   const probe = (path: string, periodSeconds: number) => ({ httpGet: { path, port: 'https', scheme: 'HTTPS' }, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 });
   const volumeMounts: Record<string, unknown>[] = [
     { name: 'config', mountPath: PATHS.configDir, readOnly: true },
+    { name: 'certs', mountPath: PATHS.certsDir, readOnly: true },
     { name: 'tmp', mountPath: PATHS.tmpDir },
   ];
   const volumes: Record<string, unknown>[] = [
     { name: 'config', configMap: { name: `${name}-config` } },
+    { name: 'certs', secret: { secretName: tlsSecretName(values, release) } },
     { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
   ];
-  if (mode !== 'server') {
-    volumeMounts.push({ name: 'certs', mountPath: PATHS.certsDir, readOnly: true });
-    volumes.push({ name: 'certs', secret: { secretName: tlsSecretName(values, release) } });
-  }
   const podSpec: Record<string, unknown> = {
     serviceAccountName: name,
     automountServiceAccountToken: mode === 'server',

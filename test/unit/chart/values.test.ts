@@ -103,6 +103,14 @@ describe('chart values', () => {
     assert.match(text, /\{\{- if eq \$mode "secret" \}\}\s+caBundle:/);
   });
 
+  it('RBAC exists only in mode server and grants what `manifests` grants', () => {
+    const text = templates['rbac.yaml']!;
+    assert.match(text, /^\{\{- if eq \.Values\.certificates\.mode "server" \}\}/);
+    const verbs = [...text.matchAll(/verbs: \[([a-z, ]+)\]/g)].map((m) => m[1]);
+    assert.deepEqual(verbs, ['get, update', 'list, watch', 'get, update', 'create']);
+    assert.match(text, /resourceNames: \[\{\{ \$fullname \}\}-ca-bundle\]/);
+  });
+
   it('Chart.yaml is a v2 application chart whose appVersion is the default image tag', () => {
     const chart = parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8'));
     assert.equal(chart.apiVersion, 'v2');

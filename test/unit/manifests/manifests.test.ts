@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { MutatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { buildManifests, defaultValues, type InstallValues, type Manifest } from '../../../src/manifests/index.js';
 import { validateWebhookConfiguration } from '../../e2e/emulator/webhook-configuration.js';
@@ -31,6 +31,8 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   PodDisruptionBudget,
   ClusterRole,
   ClusterRoleBinding,
+  Role,
+  RoleBinding,
   MutatingWebhookConfiguration,
 };
 
@@ -129,17 +131,28 @@ describe('buildManifests', () => {
     assert.equal(docs.some((d) => d.kind === 'Issuer'), false);
   });
 
-  it('mode server: least RBAC (get and patch of its own configuration only), caBundle never rendered', () => {
+  it('mode server: least RBAC (its own configuration and its Lease only), caBundle never rendered', () => {
     const docs = buildManifests(valuesWith((v) => (v.certificates.mode = 'server')), RELEASE);
-    const role = byKind(docs, 'ClusterRole');
-    assert.deepEqual(role.rules, [{ apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: ['sidecar-injector'], verbs: ['get', 'patch'] }]);
-    assert.deepEqual(byKind(docs, 'ClusterRoleBinding').subjects, [{ kind: 'ServiceAccount', name: 'sidecar-injector', namespace: 'istio-system' }]);
+    assert.deepEqual(byKind(docs, 'ClusterRole').rules, [
+      { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: ['sidecar-injector'], verbs: ['get', 'update'] },
+      { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], verbs: ['list', 'watch'] },
+    ]);
+    assert.deepEqual(byKind(docs, 'Role').rules, [
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['sidecar-injector-ca-bundle'], verbs: ['get', 'update'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    ]);
+    for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
+      assert.deepEqual(byKind(docs, kind).subjects, [{ kind: 'ServiceAccount', name: 'sidecar-injector', namespace: 'istio-system' }]);
+    }
     assert.equal('caBundle' in byKind(docs, 'MutatingWebhookConfiguration').webhooks[0].clientConfig, false);
     const pod = byKind(docs, 'Deployment').spec.template.spec;
     assert.equal(pod.automountServiceAccountToken, true);
-    assert.equal(pod.volumes.some((v: any) => v.name === 'certs'), false);
+    assert.equal(byKind(docs, 'ServiceAccount').automountServiceAccountToken, true);
     const args: string[] = pod.containers[0].args;
-    assert.equal(args[args.indexOf('--webhook-name') + 1], 'sidecar-injector');
+    assert.ok(args.includes('--manage-ca-bundle'));
+    assert.equal(args[args.indexOf('--webhook-config-name') + 1], 'sidecar-injector');
+    assert.equal(args[args.indexOf('--ca-file') + 1], '/etc/sidecar-injector/certs/ca.crt');
+    assert.equal(args[args.indexOf('--lease-namespace') + 1], 'istio-system');
   });
 
   it('renders no PodDisruptionBudget for a single replica (it would block node drains)', () => {
