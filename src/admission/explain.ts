@@ -11,6 +11,8 @@ export interface Explanation {
 }
 
 const PROXY_UID = 1337;
+/** Containers the injector adds, in the order they run. */
+const INJECTED_NAMES = ['istio-init', 'istio-validation', 'istio-proxy'];
 
 function runAsUser(pod: Pod, container: JsonObject): number | undefined {
   return container.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
@@ -28,11 +30,18 @@ export function explain(decision: Decision, rendered?: Pod): Explanation {
   const auditAnnotations: Record<string, string> = { decision: 'injected', reason: decision.reason };
   if (rendered !== undefined) {
     const init = (rendered.spec?.initContainers ?? []) as JsonObject[];
-    const apps = ((rendered.spec?.containers ?? []) as JsonObject[]).filter((c) => c.name !== 'istio-proxy');
+    const containers = (rendered.spec?.containers ?? []) as JsonObject[];
+    const apps = containers.filter((c) => c.name !== 'istio-proxy');
+    const proxy = [...init, ...containers].find((c) => c.name === 'istio-proxy');
     auditAnnotations.mode = init.some((c) => c.name === 'istio-proxy') ? 'native-sidecar' : 'sidecar';
+    const added = [...init, ...containers].map((c) => c.name as string).filter((n) => INJECTED_NAMES.includes(n));
+    if (added.length > 0) auditAnnotations.containers = [...new Set(added)].join(',');
+    if (typeof proxy?.image === 'string') auditAnnotations.proxyImage = proxy.image;
+    // The proxy's own UID is exempt from redirection, so an app sharing it talks to the network directly.
+    const proxyUid = typeof proxy?.securityContext?.runAsUser === 'number' ? (proxy.securityContext.runAsUser as number) : PROXY_UID;
     for (const container of apps) {
-      if (runAsUser(rendered, container) === PROXY_UID) {
-        warnings.push(`sidecar-injector: container '${container.name}' runs as UID ${PROXY_UID}, the proxy's UID: its traffic bypasses the proxy`);
+      if (runAsUser(rendered, container) === proxyUid) {
+        warnings.push(`sidecar-injector: container '${container.name}' runs as UID ${proxyUid}, the proxy's UID: its traffic bypasses the proxy`);
       }
     }
     const istioInit = init.find((c) => c.name === 'istio-init');

@@ -19,9 +19,38 @@ describe('explain', () => {
       },
     };
     const { warnings, auditAnnotations } = explain({ inject: true, reason: 'policy-enabled' }, rendered);
-    assert.deepEqual(auditAnnotations, { decision: 'injected', reason: 'policy-enabled', mode: 'sidecar' });
+    assert.deepEqual(auditAnnotations, { decision: 'injected', reason: 'policy-enabled', mode: 'sidecar', containers: 'istio-init,istio-proxy' });
     assert.equal(warnings.length, 2);
     assert.match(warnings[0]!, /container 'app' runs as UID 1337/);
     assert.match(warnings[1]!, /NET_ADMIN .* Pod Security Admission/);
+  });
+
+  it('says what was injected: the containers, the proxy image and native-sidecar mode', () => {
+    const rendered = {
+      spec: {
+        initContainers: [{ name: 'istio-validation' }, { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.24.0', restartPolicy: 'Always' }],
+        containers: [{ name: 'app' }],
+      },
+    };
+    const { warnings, auditAnnotations } = explain({ inject: true, reason: 'label-opt-in' }, rendered);
+    assert.deepEqual(auditAnnotations, {
+      decision: 'injected',
+      reason: 'label-opt-in',
+      mode: 'native-sidecar',
+      containers: 'istio-validation,istio-proxy',
+      proxyImage: 'docker.io/istio/proxyv2:1.24.0',
+    });
+    assert.deepEqual(warnings, []);
+  });
+
+  it("compares app UIDs with the proxy's own UID, and lets a container override the pod's", () => {
+    const rendered = {
+      spec: {
+        securityContext: { runAsUser: 2000 },
+        containers: [{ name: 'inherits' }, { name: 'overrides', securityContext: { runAsUser: 1000 } }, { name: 'istio-proxy', securityContext: { runAsUser: 2000 } }],
+      },
+    };
+    const { warnings } = explain({ inject: true, reason: 'policy-enabled' }, rendered);
+    assert.deepEqual(warnings, ["sidecar-injector: container 'inherits' runs as UID 2000, the proxy's UID: its traffic bypasses the proxy"]);
   });
 });
