@@ -45,10 +45,23 @@ const bool: Check = (value) => (parseGoBool(value) === undefined ? `'${value}' i
 // Istio also refuses control characters, which the quantity grammar refuses anyway.
 const quantity: Check = (value) => (isValidQuantity(value) ? undefined : `'${value}' is not a quantity such as 100m, 2, 128Mi or 1Gi`);
 const interfaces = throws('interfaces', parseInterfaceList);
+/**
+ * Istio reads these in its template; unreadable JSON makes the template fail, so the injection
+ * fails there. Checked here so the message names the annotation. `null` is an empty map.
+ */
+const jsonMap: Check = (value) => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return 'not valid JSON (expected an object keyed by volume name)';
+  }
+  return parsed === null || (typeof parsed === 'object' && !Array.isArray(parsed)) ? undefined : 'not a JSON object keyed by volume name';
+};
 
 /**
- * Every annotation Istio validates, with its check. Not here (so never refused): the include
- * outbound ports, the readiness application ports, user volumes and the other annotations.
+ * Every annotation Istio validates (or fails on while rendering), with its check. Not here, so
+ * never refused: the include outbound ports, the readiness application ports and the others.
  */
 const CHECKS: Record<string, Check> = {
   'sidecar.istio.io/interceptionMode': (value) => (parseInterceptionMode(value) === undefined ? `interceptionMode invalid, use REDIRECT,TPROXY,NONE: ${value}` : undefined),
@@ -70,6 +83,8 @@ const CHECKS: Record<string, Check> = {
   'sidecar.istio.io/proxyMemory': quantity,
   'sidecar.istio.io/proxyCPULimit': quantity,
   'sidecar.istio.io/proxyMemoryLimit': quantity,
+  'sidecar.istio.io/userVolume': jsonMap,
+  'sidecar.istio.io/userVolumeMount': jsonMap,
 };
 
 /** The annotations validated before injection, sorted. */

@@ -344,7 +344,8 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
 export function userJsonMap(ctx: RenderContext, key: string): Array<[string, JsonObject]> {
   const raw = ctx.annotations[key];
   if (raw === undefined) return [];
-  const parsed = JSON.parse(raw) as Record<string, JsonObject>;
+  // `null` reads as no entries, as in Istio's template.
+  const parsed = (JSON.parse(raw) ?? {}) as Record<string, JsonObject>;
   return Object.keys(parsed)
     .sort()
     .map((name) => [name, parsed[name]!]);
