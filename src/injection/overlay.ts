@@ -23,16 +23,17 @@ function isMap(value: unknown): value is JsonObject {
 }
 
 /**
- * Merges `overlay` into a copy of `base`. Merged lists put the overlay's items first, as a
- * strategic merge patch does, or keep the base's items first with `baseFirst`.
+ * Merges `overlay` into a copy of `base`. Merged lists put the overlay's items first, then the
+ * base's others; with `strategicOrder`, merged lists take the order a strategic merge patch gives
+ * (see {@link strategicList}).
  */
-export function overlayObject(base: JsonObject, overlay: JsonObject, baseFirst = false): JsonObject {
+export function overlayObject(base: JsonObject, overlay: JsonObject, strategicOrder = false): JsonObject {
   const out: JsonObject = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
     const current = out[key];
-    if (isMap(value) && isMap(current)) out[key] = overlayObject(current, value, baseFirst);
+    if (isMap(value) && isMap(current)) out[key] = overlayObject(current, value, strategicOrder);
     else if (Array.isArray(value) && Array.isArray(current) && key in MERGE_KEYS) {
-      out[key] = baseFirst ? overlayList(value, current, MERGE_KEYS[key]!, true) : overlayList(current, value, MERGE_KEYS[key]!);
+      out[key] = strategicOrder ? strategicList(current, value, MERGE_KEYS[key]!) : overlayList(current, value, MERGE_KEYS[key]!);
     } else out[key] = value;
   }
   return out;
@@ -42,7 +43,7 @@ export function overlayObject(base: JsonObject, overlay: JsonObject, baseFirst =
  * Merges list items by `mergeKey` in strategic-merge order: the overlay's items first (merged with
  * the base item of the same key), then the base items the overlay does not mention.
  */
-export function overlayList(base: JsonObject[], overlay: JsonObject[], mergeKey: string, baseWins = false): JsonObject[] {
+export function overlayList(base: JsonObject[], overlay: JsonObject[], mergeKey: string): JsonObject[] {
   const byKey = new Map<unknown, JsonObject>();
   for (const item of base) if (isMap(item)) byKey.set(item[mergeKey], item);
   const seen = new Set<unknown>();
@@ -51,9 +52,44 @@ export function overlayList(base: JsonObject[], overlay: JsonObject[], mergeKey:
     const key = isMap(item) ? item[mergeKey] : undefined;
     const existing = byKey.get(key);
     seen.add(key);
-    out.push(existing === undefined ? item : baseWins ? overlayObject(item, existing, true) : overlayObject(existing, item));
+    out.push(existing === undefined ? item : overlayObject(existing, item));
   }
   for (const item of base) if (!isMap(item) || !seen.has(item[mergeKey])) out.push(item);
+  return out;
+}
+
+/**
+ * Merges `patch` into `original` by `mergeKey` the way Kubernetes' strategic merge patch orders
+ * the result: the patch's items keep their order, and each item only the original has is placed
+ * before the first patch item that the original lists after it. So a patch-only item comes where
+ * the patch puts it and an original-only item stays near its original neighbours.
+ */
+export function strategicList(original: JsonObject[], patch: JsonObject[], mergeKey: string): JsonObject[] {
+  const position = new Map<unknown, number>();
+  original.forEach((item, i) => {
+    if (isMap(item) && !position.has(item[mergeKey])) position.set(item[mergeKey], i);
+  });
+  const inPatch = new Set<unknown>();
+  const patchItems = patch.map((item) => {
+    if (!isMap(item)) return item;
+    inPatch.add(item[mergeKey]);
+    const at = position.get(item[mergeKey]);
+    return at === undefined ? item : overlayObject(original[at]!, item, true);
+  });
+  const originalOnly = original.filter((item) => !isMap(item) || !inPatch.has(item[mergeKey]));
+  const out: JsonObject[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < originalOnly.length || j < patchItems.length) {
+    if (j >= patchItems.length) out.push(originalOnly[i++]!);
+    else if (i >= originalOnly.length) out.push(patchItems[j++]!);
+    else {
+      const left = isMap(originalOnly[i]) ? position.get(originalOnly[i]![mergeKey]) : undefined;
+      const right = isMap(patchItems[j]) ? position.get(patchItems[j]![mergeKey]) : undefined;
+      if (left !== undefined && right !== undefined && left < right) out.push(originalOnly[i++]!);
+      else out.push(patchItems[j++]!);
+    }
+  }
   return out;
 }
 

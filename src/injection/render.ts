@@ -41,6 +41,8 @@ function names(list: unknown): string[] {
 /** What an earlier injection added, by list and name. */
 interface PreviousInjection {
   items: Map<ListName, Map<string, JsonObject>>;
+  /** The names the status annotation listed, by list. */
+  listed: Map<ListName, Set<string>>;
   probes: RewrittenProbes;
 }
 
@@ -50,7 +52,7 @@ interface PreviousInjection {
  * so that re-injection (webhook reinvocation) changes nothing.
  */
 function stripPreviousInjection(pod: Pod): PreviousInjection {
-  const previous: PreviousInjection = { items: new Map(), probes: new Map() };
+  const previous: PreviousInjection = { items: new Map(), listed: new Map(), probes: new Map() };
   const annotations = pod.metadata?.annotations ?? {};
   const rawStatus = annotations[STATUS_ANNOTATION];
   if (rawStatus === undefined) return previous;
@@ -68,6 +70,7 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
   for (const list of LISTS) {
     const listed = status[list];
     const injected = new Set(Array.isArray(listed) ? listed.map(String) : []);
+    previous.listed.set(list, injected);
     if (Array.isArray(spec[list])) {
       const removed = new Map<string, JsonObject>();
       spec[list] = (spec[list] as JsonObject[]).filter((item) => {
@@ -204,6 +207,37 @@ function canonicalResources(container: JsonObject): JsonObject {
   return { ...container, resources: out };
 }
 
+/**
+ * Istio looks up the override of an injected init container in both lists of the incoming pod and
+ * skips only the names the previous status listed as init containers. So a proxy injected as a
+ * regular container, then re-injected as a native sidecar, keeps its earlier settings over the
+ * template's (Istio's merge-probers case). Not recorded in the overrides annotation: Istio writes
+ * that only on a first injection.
+ */
+function reapplyMovedContainers(pod: Pod, previous: PreviousInjection, userOverrides: JsonObject[], ctx: RenderContext): void {
+  const before = previous.items.get('containers');
+  const init = pod.spec!.initContainers as JsonObject[] | undefined;
+  if (before === undefined || before.size === 0 || init === undefined) return;
+  const listedInit = previous.listed.get('initContainers') ?? new Set<string>();
+  const overridden = new Set(names(userOverrides));
+  pod.spec!.initContainers = init.map((c) => {
+    const name = String(c.name ?? '');
+    const old = before.get(name);
+    if (old === undefined || listedInit.has(name) || overridden.has(name)) return c;
+    return applyUserContainer(c, old, ctx);
+  });
+}
+
+/**
+ * The injected container with the user's own settings laid over it, in Istio's two steps: the
+ * template is merged over the user's container, then the user's container over the result, each
+ * a strategic merge (the order of merged lists depends on both steps).
+ */
+function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderContext): JsonObject {
+  const overlay = userOverlay(user, ctx);
+  return overlayObject(overlayObject(overlay, injected, true), overlay, true);
+}
+
 /** Istio's container order: injected init containers first (native) or last (classic). */
 function reorder(pod: Pod, ctx: RenderContext): void {
   const spec = pod.spec!;
@@ -269,10 +303,11 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const overrideRecord: Partial<Record<'containers' | 'initContainers', JsonObject[]>> = {};
   for (const user of overrides) {
     const list = names(merged.spec!.initContainers).includes(String(user.name)) ? 'initContainers' : 'containers';
-    merged.spec![list] = (merged.spec![list] as JsonObject[]).map((c) => (c.name === user.name ? overlayObject(c, userOverlay(user, ctx), true) : c));
+    merged.spec![list] = (merged.spec![list] as JsonObject[]).map((c) => (c.name === user.name ? applyUserContainer(c, user, ctx) : c));
     (overrideRecord[list] ??= []).push(userOverride(user));
   }
 
+  reapplyMovedContainers(merged, previous, overrides, ctx);
   carryOverDefaults(merged, previous);
   reorder(merged, ctx);
   const meta = merged.metadata!;

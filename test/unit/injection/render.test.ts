@@ -87,6 +87,36 @@ describe('render', () => {
     assert.equal(out.metadata!.annotations!['proxy.istio.io/overrides'], '{"containers":[{"name":"istio-proxy","resources":{"limits":{"cpu":"3"}}}]}');
   });
 
+  it('a user istio-proxy keeps the template order for the injected mounts, then its own', () => {
+    const out = render(
+      { pod: pod({ containers: [{ name: 'web', image: 'nginx' }, { name: 'istio-proxy', image: 'auto', volumeMounts: [{ name: 'certs', mountPath: '/etc/certs' }] }] }), namespace: 'demo', nativeSidecars: true },
+      defaultConfig(),
+    );
+    const mounts = out.spec!.initContainers.find((c: any) => c.name === 'istio-proxy').volumeMounts.map((m: any) => m.name);
+    assert.equal(mounts.at(-1), 'certs');
+    assert.equal(mounts[0], 'workload-socket');
+  });
+
+  it('re-injecting a classic proxy as a native sidecar keeps its earlier settings, unrecorded', () => {
+    const classic = render({ pod: pod(), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    const oldProxy = classic.spec!.containers.find((c: any) => c.name === 'istio-proxy');
+    oldProxy.args = [...oldProxy.args, '--concurrency', '2'];
+    oldProxy.env = [{ name: 'JWT_POLICY', value: 'third-party-jwt' }, ...oldProxy.env];
+    const native = render({ pod: classic, namespace: 'demo', nativeSidecars: true }, defaultConfig());
+    assert.deepEqual(names(native.spec!.initContainers), ['istio-init', 'istio-proxy']);
+    assert.deepEqual(names(native.spec!.containers), ['web']);
+    const proxy = native.spec!.initContainers[1];
+    assert.equal(proxy.restartPolicy, 'Always');
+    assert.deepEqual(proxy.args.slice(-2), ['--concurrency', '2']);
+    assert.deepEqual(proxy.env[0], { name: 'JWT_POLICY', value: 'third-party-jwt' });
+    assert.equal(native.metadata!.annotations!['proxy.istio.io/overrides'], undefined);
+    // As in Istio, the next re-injection starts from the template again (the proxy is now listed as
+    // an init container), and from there on rendering is idempotent.
+    const again = render({ pod: native, namespace: 'demo', nativeSidecars: true }, defaultConfig());
+    assert.equal(again.spec!.initContainers[1].env.some((e: any) => e.name === 'JWT_POLICY'), false);
+    assert.deepEqual(render({ pod: again, namespace: 'demo', nativeSidecars: true }, defaultConfig()), again);
+  });
+
   it('interception mode NONE without native sidecars adds no init container', () => {
     const out = render({ pod: pod({ annotations: { 'sidecar.istio.io/interceptionMode': 'NONE' } }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
     assert.equal(out.spec!.initContainers, undefined);
