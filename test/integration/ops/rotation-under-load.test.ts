@@ -19,9 +19,9 @@ import { startServer } from '../../../src/server/listen.js';
 import { reviewFixtureText } from '../../support/fixtures.js';
 
 const silent = pino({ level: 'silent' });
-const TOTAL = 300;
+const TOTAL = 200;
 const WORKERS = 8;
-const ROTATE_EVERY = 50;
+const ROTATE_EVERY = 35;
 const DEADLINE_MS = 30_000;
 
 async function writePair(dir: string, pair: KeyPair): Promise<void> {
