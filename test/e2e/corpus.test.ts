@@ -11,7 +11,12 @@ import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { defaultConfig, loadConfig } from '../../src/config/index.js';
 import { ApiError } from './emulator/apiserver.js';
-import { injectorConfiguration, startHarness, type Harness } from './emulator/harness.js';
+import { callWebhook } from './emulator/call.js';
+import { injectorConfiguration, SERVICE, startHarness, type Harness } from './emulator/harness.js';
+import { applyJsonPatchV4 } from './emulator/json-patch-v4.js';
+import { decodePod } from './emulator/pod-decode.js';
+import { defaultPod } from './emulator/pod-defaults.js';
+import { validatePod } from './emulator/pod-validation.js';
 
 const SHARED = join('..', 'shared');
 const CASES = join(SHARED, 'conformance', 'istio', 'cases');
@@ -91,6 +96,31 @@ if (!existsSync(CASES) && !existsSync(SAMPLES)) {
           ensureNamespace(namespace);
           const failure = await throughChain(h, namespace, review.request.object);
           if (failure !== undefined) failures.push(`${file}: ${failure}`);
+        }
+        assert.deepEqual(failures, []);
+      });
+
+      it('answers every real AdmissionReview capture, sent verbatim, with a patch the apiserver applies', async () => {
+        const failures: string[] = [];
+        h.setConfig(defaultConfig());
+        for (const file of readdirSync(SAMPLES).filter((f) => f.endsWith('.json')).sort()) {
+          const raw = readFileSync(join(SAMPLES, file), 'utf8');
+          const review = JSON.parse(raw);
+          const target = { port: h.server.port, serviceName: SERVICE.name, serviceNamespace: SERVICE.namespace, path: '/inject', caBundle: h.caBundle, timeoutSeconds: 10, webhookName: 'sidecar-injector.istio.io' };
+          const { outcome } = await callWebhook(target, review);
+          if (outcome.kind !== 'patched') {
+            failures.push(`${file}: ${JSON.stringify(outcome).slice(0, 300)}`);
+            continue;
+          }
+          try {
+            const object = { apiVersion: 'v1', kind: 'Pod', ...review.request.object };
+            const pod = defaultPod(decodePod(applyJsonPatchV4(object, outcome.ops)));
+            const problems = validatePod(pod);
+            if (problems.length > 0) failures.push(`${file}: ${problems.join('; ')}`);
+            if (!pod.spec.containers.some((c: any) => c.name === 'istio-proxy') && !(pod.spec.initContainers ?? []).some((c: any) => c.name === 'istio-proxy')) failures.push(`${file}: no istio-proxy`);
+          } catch (err) {
+            failures.push(`${file}: ${(err as Error).message}`);
+          }
         }
         assert.deepEqual(failures, []);
       });

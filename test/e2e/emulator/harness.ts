@@ -67,19 +67,32 @@ export async function startHarness(options: { nativeSidecars?: boolean } = {}): 
   };
 }
 
+/** What a webhook server sees of a call: the wire-level request. */
+export interface WireRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: string;
+  alpn: string | false | null;
+  tlsVersion: string | null;
+}
+
 /** A throwaway HTTPS webhook with the given certificate and handler, for the emulator's own tests. */
 export async function startFakeWebhook(
   tls: KeyPair & { ciphers?: string },
-  handler: (review: any) => { status?: number; body: unknown; delayMs?: number },
+  handler: (review: any, wire: WireRequest) => { status?: number; body: unknown; delayMs?: number; headers?: Record<string, string> },
 ): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer({ key: tls.key, cert: tls.cert, ...(tls.ciphers ? { ciphers: tls.ciphers } : {}) }, (req, res) => {
+  const server: Server = createServer({ key: tls.key, cert: tls.cert, ALPNProtocols: ['h2', 'http/1.1'], ...(tls.ciphers ? { ciphers: tls.ciphers } : {}) }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const answer = handler(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      const socket = req.socket as import('node:tls').TLSSocket;
+      const wire: WireRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawBody, alpn: socket.alpnProtocol, tlsVersion: socket.getProtocol() };
+      const answer = handler(JSON.parse(rawBody), wire);
       const send = () => {
         if (res.destroyed) return;
-        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
+        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
         res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
       };
       if (answer.delayMs) setTimeout(send, answer.delayMs).unref();
