@@ -1,36 +1,51 @@
-// Shared helpers of the benchmarks: child servers, load runs, review bodies of a given size.
+// Shared helpers of the benchmarks: child servers, load runs, serial latencies, process facts.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import autocannon from 'autocannon';
 
-/** Starts a child process and resolves with the first JSON line it prints on stdout. */
-export function startChild(args, match) {
+/** Starts a child process and resolves with the first line on stdout that `match` accepts, parsed. */
+export function startChild(args, match, { timeoutMs = 15_000, stdout } = {}) {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`no start line from ${args.join(' ')}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no start line from ${args.join(' ')} within ${timeoutMs} ms`));
+    }, timeoutMs);
     const onData = (chunk) => {
       buffer += chunk.toString();
-      for (const line of buffer.split('\n')) {
+      const lines = buffer.split('\n');
+      buffer = lines.pop();
+      for (const line of lines) {
         if (!match(line)) continue;
         clearTimeout(timer);
-        // Keep draining stdout so logging never blocks the server.
         child.stdout.off('data', onData);
-        child.stdout.resume();
+        // Keep draining stdout so the child's logging never blocks it.
+        if (stdout) child.stdout.on('data', stdout);
+        else child.stdout.resume();
         resolve({ child, info: JSON.parse(line) });
         return;
       }
     };
     child.stdout.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited with ${code}`));
+    });
   });
 }
 
-export function stopChild(child) {
+/** Sends SIGTERM and resolves with the exit code (SIGKILL after `timeoutMs`). */
+export function stopChild(child, timeoutMs = 30_000) {
   return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
     child.removeAllListeners('exit');
-    child.on('exit', resolve);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(code ?? signal);
+    });
     child.kill('SIGTERM');
   });
 }
@@ -41,8 +56,18 @@ export function rssMiB(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
 }
 
-/** One autocannon run; returns requests/s and latency percentiles in ms. */
-export async function load({ url, ca, body, connections = 16, duration, amount }) {
+/** CPU time (user + system) a process has used, in ms, from /proc (clock ticks of 10 ms). */
+export function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * One autocannon run against `url` (16 keep-alive connections by default); returns requests/s,
+ * latency percentiles in ms, counts, and the server's CPU time per request when `pid` is given.
+ */
+export async function load({ url, ca, body, connections = 16, duration, amount, pid }) {
+  const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
   const result = await autocannon({
     url,
     method: 'POST',
@@ -50,30 +75,47 @@ export async function load({ url, ca, body, connections = 16, duration, amount }
     body,
     connections,
     pipelining: 1,
+    timeout: 30,
     ...(amount ? { amount } : { duration }),
     tlsOptions: { ca, servername: 'localhost' },
   });
   const errors = result.errors + result.timeouts + result.non2xx;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, errors };
+  const out = { rps: result.requests.average, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, total: result.requests.total, errors };
+  if (pid !== undefined) out.cpuUsPerRequest = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+  return out;
 }
 
-/** POSTs one body and returns the response body. */
-export function post(url, ca, body) {
+/** POSTs one body and resolves with { status, body }. */
+export function post(url, ca, body, agent) {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = request(url, { method: 'POST', ca, agent, servername: 'localhost', headers: { 'content-type': 'application/json' }, timeout: 30_000 }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks)));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
     });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end(body);
   });
 }
 
-/** A plain-pod review whose app container has `envCount` variables (about 40 bytes each). */
-export function reviewWithEnv(base, envCount) {
-  const review = structuredClone(base);
-  review.request.uid = `bench-${envCount}`;
-  review.request.object.spec.containers[0].env = Array.from({ length: envCount }, (_, i) => ({ name: `VARIABLE_${i}`, value: `value-number-${i}` }));
-  return review;
+/** Median round-trip time in ms of `iterations` serial POSTs of `body` over one keep-alive connection. */
+export async function serialLatency(url, ca, body, iterations) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    for (let i = 0; i < 3; i++) await post(url, ca, body, agent);
+    const times = [];
+    for (let i = 0; i < iterations; i++) {
+      const started = process.hrtime.bigint();
+      const { status } = await post(url, ca, body, agent);
+      if (status !== 200) throw new Error(`status ${status} from ${url}`);
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)];
+  } finally {
+    agent.destroy();
+  }
 }
+
+export const round = (n, digits = 2) => Number(Number(n).toFixed(digits));

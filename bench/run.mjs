@@ -1,93 +1,229 @@
 #!/usr/bin/env node
-// npm run bench: our server against a bare HTTPS ceiling in one run, the cost of a review
-// against pod size, and memory after 100,000 reviews. Loopback only; every run is bounded.
-// Options: --seconds N (per load run, default 10), --reviews N (memory run, default 100000),
-//          --out DIR (results JSON and SVG; default bench/results)
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+// npm run bench: in one run, side by side,
+//   1. throughput and latency of our server against a bare Node HTTPS server that parses the same
+//      AdmissionReview and answers a canned response of the same size (the ceiling of the
+//      stack), and against fastify alone answering the same canned response; same payload,
+//      16 keep-alive connections;
+//   2. memory: RSS of our server during and after 100,000 reviews;
+//   3. the cost of one review against pod size (1 to 2,000 environment variables; 1 KB to 1 MB
+//      bodies in three shapes), in process and over HTTPS, with an SVG plot.
+// Loopback only; every run is bounded by a duration or a count.
+// Options: --seconds N   per load run (default 5)
+//          --rounds N    load runs per server, interleaved (default 3): the machine's other load
+//                        drifts, so ratios are taken per round and their median is reported
+//          --reviews N   memory run (default 100000)
+//          --out DIR     results.json (default bench/results)
+//          --svg FILE    the plot (default docs/benchmark-scaling.svg)
+//          --quick       short runs, to check the harness (seconds 2, reviews 5000, small budgets)
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { decodeReview } from '../dist/admission/decode.js';
-import { handleReview } from '../dist/admission/review.js';
 import { ensureDevCertificates } from '../dist/certs/dev.js';
-import { defaultConfig } from '../dist/config/index.js';
-import { load, post, reviewWithEnv, rssMiB, startChild, stopChild } from './lib.mjs';
+import { load, post, round, rssMiB, serialLatency, startChild, stopChild } from './lib.mjs';
+import { fixture, reviewOfSize, reviewWithEnv } from './pods.mjs';
 import { scalingSvg } from './plot.mjs';
 
-const { values: opts } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, reviews: { type: 'string', default: '100000' }, out: { type: 'string', default: 'bench/results' } } });
-const seconds = Number(opts.seconds);
+const { values: opts } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    reviews: { type: 'string', default: '100000' },
+    out: { type: 'string', default: 'bench/results' },
+    svg: { type: 'string', default: 'docs/benchmark-scaling.svg' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const seconds = opts.quick ? 2 : Number(opts.seconds);
+const rounds = opts.quick ? 1 : Number(opts.rounds);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const reviews = opts.quick ? 5000 : Number(opts.reviews);
+const log = (...args) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
 mkdirSync(opts.out, { recursive: true });
+const loadStart = loadavg();
 
-const certsDir = mkdtempSync(join(tmpdir(), 'bench-certs-'));
-const certs = await ensureDevCertificates(certsDir);
+const workDir = mkdtempSync(join(tmpdir(), 'sidecar-injector-bench-'));
+const certs = await ensureDevCertificates(workDir);
 const ca = readFileSync(certs.caFile);
-const plain = JSON.parse(readFileSync('test/fixtures/reviews/pod-plain.json', 'utf8'));
-const body = JSON.stringify(plain);
 
-// --- Throughput and latency: ours vs the ceiling, same payload, 16 keep-alive connections.
-const ours = await startChild(['dist/cli.js', 'serve', '--port', '0', '--certs-dir', certsDir, '--log-level', 'info'], (l) => l.includes('"listening"'));
+const oursArgs = ['dist/cli.js', 'serve', '--port', '0', '--certs-dir', workDir, '--monitoring-port', '0', '--log-level', 'info'];
+const ours = await startChild(oursArgs, (l) => l.includes('"msg":"listening"'));
 const oursUrl = `https://localhost:${ours.info.port}/inject`;
-const canned = await post(oursUrl, ca, body);
-const responseFile = join(certsDir, 'response.json');
-writeFileSync(responseFile, canned);
-const base = await startChild(['bench/baseline-server.mjs', certs.certFile, certs.keyFile, responseFile], (l) => l.startsWith('{"port"'));
-const baseUrl = `https://localhost:${base.info.port}/inject`;
 
-console.error(`warming up (${Math.min(3, seconds)} s each)...`);
-await load({ url: baseUrl, ca, body, duration: Math.min(3, seconds) });
-await load({ url: oursUrl, ca, body, duration: Math.min(3, seconds) });
-console.error(`measuring (${seconds} s each, 16 connections)...`);
-const ceiling = await load({ url: baseUrl, ca, body, duration: seconds });
-const server = await load({ url: oursUrl, ca, body, duration: seconds });
-await stopChild(base.child);
-
-// --- Memory: RSS of our server after 100,000 reviews.
-const rssBefore = rssMiB(ours.child.pid);
-const memoryRun = await load({ url: oursUrl, ca, body, amount: Number(opts.reviews) });
-const rssAfter = rssMiB(ours.child.pid);
-await stopChild(ours.child);
-
-// --- Scaling: the review pipeline (decode, decide, render, diff, verify, encode) in process.
-const logger = pino({ level: 'silent' });
-const config = defaultConfig();
-const sizes = [1, 10, 100, 1000, 2000, 5000, 10000, 20000];
-const scaling = [];
-for (const envCount of sizes) {
-  const text = JSON.stringify(reviewWithEnv(plain, envCount));
-  const iterations = Math.max(20, Math.min(500, Math.floor(2_000_000 / text.length)));
-  const times = [];
-  for (let i = 0; i < iterations + 5; i++) {
-    const started = process.hrtime.bigint();
-    const decoded = decodeReview(JSON.parse(text));
-    const { review } = handleReview(decoded, { config, logger, onInternalError: 'deny' });
-    JSON.stringify(review);
-    if (i >= 5) times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  scaling.push({ envCount, bytes: text.length, medianMs: times[Math.floor(times.length / 2)] });
+/** Starts the ceiling and the framework-only server answering `canned`. */
+async function cannedServers(name, canned) {
+  const file = join(workDir, `${name}-response.json`);
+  writeFileSync(file, canned);
+  const isPort = (l) => l.startsWith('{"port"');
+  const ceiling = await startChild(['bench/baseline-server.mjs', certs.certFile, certs.keyFile, file], isPort);
+  const framework = await startChild(['bench/framework-server.mjs', certs.certFile, certs.keyFile, file], isPort);
+  return {
+    ceiling: { child: ceiling.child, url: `https://localhost:${ceiling.info.port}/inject` },
+    framework: { child: framework.child, url: `https://localhost:${framework.info.port}/inject` },
+  };
 }
+
+// --- 1. Throughput and latency, for a plain pod and for a pod with 2,000 variables.
+const payloads = [
+  { name: 'plain pod', body: JSON.stringify(fixture('pod-plain')) },
+  { name: 'pod with 2,000 env vars', body: JSON.stringify(reviewWithEnv(fixture('pod-plain'), 2000)) },
+];
+const throughput = [];
+for (const payload of payloads) {
+  const answer = await post(oursUrl, ca, payload.body);
+  if (answer.status !== 200 || !JSON.parse(answer.body).response?.patch) throw new Error(`our server did not inject the ${payload.name}: ${answer.body}`);
+  const others = await cannedServers(payload.name.replace(/\W+/g, '-'), answer.body);
+  const targets = [
+    ['ceiling', others.ceiling.url, others.ceiling.child.pid],
+    ['framework', others.framework.url, others.framework.child.pid],
+    ['ours', oursUrl, ours.child.pid],
+  ];
+  log(`${payload.name}: warming up`);
+  for (const [, url] of targets) await load({ url, ca, body: payload.body, duration: Math.min(3, seconds) });
+  const row = { payload: payload.name, requestBytes: payload.body.length, responseBytes: answer.body.length, rounds: [] };
+  for (let round = 0; round < rounds; round++) {
+    const measured = {};
+    for (const [name, url, pid] of targets) {
+      log(`${payload.name}: round ${round + 1}/${rounds}, measuring ${name} (${seconds} s, 16 connections)`);
+      measured[name] = await load({ url, ca, body: payload.body, duration: seconds, pid });
+    }
+    row.rounds.push(measured);
+  }
+  // Per server, the median over rounds of each figure; ratios are medians of per-round ratios.
+  for (const [name] of targets) {
+    const runs = row.rounds.map((r) => r[name]);
+    row[name] = Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((r) => r[k]))]));
+    row[name].errors = runs.reduce((sum, r) => sum + r.errors, 0);
+  }
+  row.ratio = median(row.rounds.map((r) => r.ours.rps / r.ceiling.rps));
+  row.frameworkRatio = median(row.rounds.map((r) => r.framework.rps / r.ceiling.rps));
+  throughput.push(row);
+  await Promise.all([stopChild(others.ceiling.child), stopChild(others.framework.child)]);
+}
+
+// --- 2. Memory: RSS of our server while it answers `reviews` more reviews, sampled every second.
+log(`memory: ${reviews} reviews`);
+const plainBody = payloads[0].body;
+const rssStart = rssMiB(ours.child.pid);
+const samples = [];
+const sampler = setInterval(() => samples.push(rssMiB(ours.child.pid)), 1000);
+const memoryRun = await load({ url: oursUrl, ca, body: plainBody, amount: reviews, pid: ours.child.pid });
+clearInterval(sampler);
+const memory = {
+  reviews: memoryRun.total,
+  errors: memoryRun.errors,
+  rssBeforeMiB: rssStart,
+  rssAfterMiB: rssMiB(ours.child.pid),
+  rssMaxMiB: Math.max(rssStart, ...samples),
+  // Flat means the second half of the run did not grow past the first half's peak.
+  rssFirstHalfMaxMiB: Math.max(rssStart, ...samples.slice(0, Math.ceil(samples.length / 2))),
+  rssSecondHalfMaxMiB: Math.max(rssStart, ...samples.slice(Math.ceil(samples.length / 2))),
+};
+
+// --- 3a. Scaling in process, in a child of its own (its heap is not the load generator's).
+log('scaling in process');
+const child = spawnSync(process.execPath, ['--expose-gc', 'bench/scaling.mjs', '--budget-mb', opts.quick ? '4' : '40'], { encoding: 'utf8', timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+if (child.status !== 0) throw new Error(`bench/scaling.mjs failed: ${child.stderr}`);
+const inProcess = JSON.parse(child.stdout);
+
+// --- 3b. Scaling over HTTPS: serial reviews on one keep-alive connection, ours against the ceiling.
+log('scaling over HTTPS');
+const ceilingForScaling = await cannedServers('scaling', (await post(oursUrl, ca, plainBody)).body);
+const budget = (opts.quick ? 2 : 16) * 1024 * 1024;
+const iterationsFor = (bytes) => Math.max(10, Math.min(200, Math.floor(budget / bytes)));
+const overHttps = { env: [], bytes: [] };
+for (const envCount of [1, 10, 100, 1000, 2000]) {
+  const body = JSON.stringify(reviewWithEnv(fixture('pod-plain'), envCount));
+  const n = iterationsFor(body.length);
+  overHttps.env.push({ envCount, bytes: body.length, oursMs: await serialLatency(oursUrl, ca, body, n), ceilingMs: await serialLatency(ceilingForScaling.ceiling.url, ca, body, n) });
+}
+for (let i = 0; i <= 10; i++) {
+  const body = JSON.stringify(reviewOfSize('env', 1024 * 2 ** i).review);
+  const n = iterationsFor(body.length);
+  overHttps.bytes.push({ bytes: body.length, oursMs: await serialLatency(oursUrl, ca, body, n), ceilingMs: await serialLatency(ceilingForScaling.ceiling.url, ca, body, n) });
+}
+await Promise.all([stopChild(ceilingForScaling.ceiling.child), stopChild(ceilingForScaling.framework.child), stopChild(ours.child)]);
+rmSync(workDir, { recursive: true, force: true });
+
+// --- Targets.
+/** Largest time ratio between consecutive doublings of a series, and the log-log slope of its top half. */
+function growth(points, key) {
+  let worst = 0;
+  for (let i = 1; i < points.length; i++) worst = Math.max(worst, points[i][key] / points[i - 1][key]);
+  const top = points.slice(Math.floor(points.length / 2));
+  const xs = top.map((p) => Math.log(p.bytes));
+  const ys = top.map((p) => Math.log(p[key]));
+  const mx = xs.reduce((a, b) => a + b) / xs.length;
+  const my = ys.reduce((a, b) => a + b) / ys.length;
+  const slope = xs.reduce((s, x, i) => s + (x - mx) * (ys[i] - my), 0) / xs.reduce((s, x) => s + (x - mx) ** 2, 0);
+  return { worstDoublingRatio: worst, slope };
+}
+const scalingGrowth = Object.fromEntries(Object.entries(inProcess.shapes).map(([shape, points]) => [shape, growth(points, 'medianMs')]));
+scalingGrowth['env over HTTPS'] = growth(overHttps.bytes, 'oursMs');
+const env2000 = inProcess.env.find((e) => e.envCount === 2000);
+const env2000Https = overHttps.env.find((e) => e.envCount === 2000);
+const targets = {
+  throughputRatio: { target: '>= 0.70', value: throughput[0].ratio, met: throughput[0].ratio >= 0.7 },
+  env2000Ms: { target: '< 5 ms', value: env2000.medianMs, https: env2000Https.oursMs, met: env2000.medianMs < 5 && env2000Https.oursMs < 5 },
+  doubling: { target: '<= 2.0 per doubling', value: Math.max(...Object.values(scalingGrowth).map((g) => g.worstDoublingRatio)), met: Object.values(scalingGrowth).every((g) => g.worstDoublingRatio <= 2) },
+};
 
 const results = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-  throughput: { seconds, connections: 16, ceiling, server, ratio: server.rps / ceiling.rps, p50Ratio: server.p50 / ceiling.p50 },
-  memory: { reviews: memoryRun.total, errors: memoryRun.errors, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter },
-  scaling,
+  command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+  machine: { nproc: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform} ${process.arch}` },
+  settings: { seconds, rounds, connections: 16, reviews },
+  loadAverage: { start: loadStart, end: loadavg() },
+  throughput,
+  memory,
+  scaling: { inProcess, overHttps, growth: scalingGrowth },
+  targets,
 };
 writeFileSync(join(opts.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(join(opts.out, 'scaling.svg'), scalingSvg(scaling));
+mkdirSync(dirname(opts.svg), { recursive: true });
+const series = [
+  ...Object.entries(inProcess.shapes).map(([shape, points]) => ({ name: `in process: ${shape === 'env' ? 'env vars' : shape}`, points: points.map((p) => ({ bytes: p.bytes, ms: p.medianMs })) })),
+  { name: 'HTTPS round trip: env vars', points: overHttps.bytes.map((p) => ({ bytes: p.bytes, ms: p.oursMs })) },
+  { name: 'HTTPS ceiling: env vars', dashed: true, points: overHttps.bytes.map((p) => ({ bytes: p.bytes, ms: p.ceilingMs })) },
+];
+writeFileSync(opts.svg, scalingSvg(series));
 
+// --- Report (markdown on stdout; progress went to stderr).
 const f = (n, d = 2) => Number(n).toFixed(d);
-console.log(`\n## Throughput and latency (${seconds} s, 16 connections, keep-alive, pod-plain review)\n`);
-console.log('| server | requests/s | p50 ms | p99 ms | errors |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
-console.log(`| bare HTTPS ceiling | ${f(ceiling.rps, 0)} | ${ceiling.p50} | ${ceiling.p99} | ${ceiling.errors} |`);
-console.log(`| sidecar-injector | ${f(server.rps, 0)} | ${server.p50} | ${server.p99} | ${server.errors} |`);
-console.log(`\nthroughput ratio ${f(results.throughput.ratio)} (target >= 0.70)`);
-console.log(`\n## Memory\n\nRSS ${f(rssBefore, 1)} MiB after warm-up, ${f(rssAfter, 1)} MiB after ${memoryRun.total} more reviews (${memoryRun.errors} errors)`);
-console.log('\n## Cost per review against pod size (in process, median)\n');
-console.log('| env vars | body bytes | ms per review | ms per 100 KB |');
-console.log('| ---: | ---: | ---: | ---: |');
-for (const s of scaling) console.log(`| ${s.envCount} | ${s.bytes} | ${f(s.medianMs, 3)} | ${f((s.medianMs / s.bytes) * 100_000, 3)} |`);
-console.log(`\nresults: ${join(opts.out, 'results.json')}, plot: ${join(opts.out, 'scaling.svg')}`);
+const m = results.machine;
+console.log(`Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; ${results.date}; load average ${results.loadAverage.start.map((l) => f(l)).join(' ')} at start, ${results.loadAverage.end.map((l) => f(l)).join(' ')} at end\n`);
+console.log(`### Throughput and latency (${rounds} interleaved rounds of ${seconds} s per server, 16 connections, keep-alive; medians over rounds)\n`);
+console.log('| payload | server | requests/s | ratio to ceiling | p50 ms | p99 ms | server CPU µs/request | errors |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const row of throughput) {
+  for (const [name, label] of [['ceiling', 'bare HTTPS ceiling'], ['framework', 'fastify, canned answer'], ['ours', 'sidecar-injector']]) {
+    const r = row[name];
+    const ratio = name === 'ceiling' ? 1 : name === 'ours' ? row.ratio : row.frameworkRatio;
+    console.log(`| ${row.payload} (${row.requestBytes} B in, ${row.responseBytes} B out) | ${label} | ${f(r.rps, 0)} | ${f(ratio)} | ${r.p50} | ${r.p99} | ${f(r.cpuUsPerRequest, 0)} | ${r.errors} |`);
+  }
+}
+console.log(`\n### Memory\n\nRSS ${f(memory.rssBeforeMiB, 1)} MiB before, ${f(memory.rssAfterMiB, 1)} MiB after ${memory.reviews} reviews (peak ${f(memory.rssMaxMiB, 1)} MiB; first half peak ${f(memory.rssFirstHalfMaxMiB, 1)}, second half peak ${f(memory.rssSecondHalfMaxMiB, 1)}); ${memory.errors} errors`);
+console.log('\n### Cost per review against the number of environment variables (plain pod)\n');
+console.log('| env vars | body bytes | in process, median ms | in process, p90 ms | HTTPS round trip, median ms | HTTPS ceiling, median ms |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const e of inProcess.env) {
+  const h = overHttps.env.find((x) => x.envCount === e.envCount);
+  console.log(`| ${e.envCount} | ${e.bytes} | ${f(e.medianMs, 3)} | ${f(e.p90Ms, 3)} | ${f(h.oursMs, 3)} | ${f(h.ceilingMs, 3)} |`);
+}
+console.log('\n### Cost per review against body size (median ms; ×N = ratio to the previous size)\n');
+const shapes = Object.keys(inProcess.shapes);
+console.log(`| body | ${shapes.map((s) => `in process: ${s}`).join(' | ')} | HTTPS: env | HTTPS ceiling: env |`);
+console.log(`| ---: | ${shapes.map(() => '---:').join(' | ')} | ---: | ---: |`);
+const cell = (points, i, key) => `${f(points[i][key], 3)}${i > 0 ? ` (×${f(points[i][key] / points[i - 1][key])})` : ''}`;
+for (let i = 0; i < overHttps.bytes.length; i++) {
+  const kb = 2 ** i;
+  console.log(`| ${kb >= 1024 ? `${kb / 1024} MB` : `${kb} KB`} | ${shapes.map((s) => cell(inProcess.shapes[s], i, 'medianMs')).join(' | ')} | ${cell(overHttps.bytes, i, 'oursMs')} | ${cell(overHttps.bytes, i, 'ceilingMs')} |`);
+}
+console.log('\nGrowth: worst ratio between consecutive doublings, and log-log slope of the upper half (1.0 = linear):\n');
+for (const [name, g] of Object.entries(scalingGrowth)) console.log(`- ${name}: worst ×${f(g.worstDoublingRatio)}, slope ${f(g.slope)}`);
+console.log('\n### Targets\n');
+console.log(`- throughput ratio (plain pod) ${f(targets.throughputRatio.value)} (target >= 0.70): ${targets.throughputRatio.met ? 'met' : 'NOT met'}`);
+console.log(`- 2,000-variable pod ${f(env2000.medianMs, 3)} ms in process, ${f(env2000Https.oursMs, 3)} ms over HTTPS (target < 5 ms): ${targets.env2000Ms.met ? 'met' : 'NOT met'}`);
+console.log(`- doubling the size at most doubles the time: worst ×${f(targets.doubling.value)}: ${targets.doubling.met ? 'met' : 'NOT met'}`);
+console.log(`\nresults: ${join(opts.out, 'results.json')}, plot: ${opts.svg}`);
