@@ -11,7 +11,7 @@ function label(bytes) {
 /**
  * `series`: [{ name, points: [{ bytes, ms }] }]. Returns the SVG document as a string.
  */
-export function scalingSvg(series, title = 'Time per review against review size (median, log-log)') {
+export function scalingSvg(series, title = 'Time per review against review size (medians, log-log)') {
   const width = 760;
   const height = 460;
   const pad = { left: 70, right: 230, top: 34, bottom: 50 };
