@@ -122,13 +122,15 @@ export function setAt(value: unknown, path: (string | number)[], replacement: un
 /** fast-check settings shared by the fuzz tests: a fixed seed unless FUZZ_SEED says otherwise. */
 export const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 export const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+/** Strict runs also fail when a valid pod gets our internal-error answer instead of a 400 or a patch. */
+export const STRICT = process.env.FUZZ_STRICT === '1';
 
 /** Runs a property with the shared seed; a failure says how to replay it. */
 export async function check<T>(property: fc.IAsyncProperty<T>, runs: number): Promise<void> {
   try {
     await fc.assert(property, { numRuns: runs, seed: SEED });
   } catch (err) {
-    (err as Error).message = `replay with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} node scripts/run-tests.mjs test/fuzz\n${(err as Error).message}`;
+    (err as Error).message = `replay with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}${STRICT ? ' FUZZ_STRICT=1' : ''} node scripts/run-tests.mjs test/fuzz\n${(err as Error).message}`;
     throw err;
   }
 }
