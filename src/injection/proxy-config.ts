@@ -18,9 +18,9 @@ const FIELD_ORDER = [
   'proxyBootstrapTemplatePath', 'interceptionMode', 'tracing', 'sds', 'envoyAccessLogService', 'envoyMetricsService',
   'proxyMetadata', 'runtimeValues', 'statusPort', 'extraStatTags', 'gatewayTopology', 'terminationDrainDuration',
   'meshId', 'readinessProbe', 'proxyStatsMatcher', 'holdApplicationUntilProxyStarts', 'caCertificatesPem', 'image',
-  'privateKeyProvider',
+  'privateKeyProvider', 'proxyHeaders', 'fileFlushInterval', 'fileFlushMinSizeKb', 'statsCompression', 'connectionSettings',
 ];
-const DURATION_FIELDS = new Set(['drainDuration', 'parentShutdownDuration', 'discoveryRefreshDelay', 'terminationDrainDuration']);
+const DURATION_FIELDS = new Set(['drainDuration', 'parentShutdownDuration', 'discoveryRefreshDelay', 'terminationDrainDuration', 'fileFlushInterval']);
 
 function isMap(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -38,11 +38,9 @@ export function effectiveProxyConfig(meshDefault: Record<string, any>, annotatio
   }
   if (overlay === null || overlay === undefined) return meshDefault;
   if (!isMap(overlay)) throw new InjectorError('INVALID_ANNOTATION', `invalid value for annotation '${PROXY_CONFIG_ANNOTATION}': expected a ProxyConfig map`);
-  const unknown = Object.keys(overlay).filter((key) => !FIELD_ORDER.includes(key));
-  if (unknown.length > 0) {
-    throw new InjectorError('INVALID_ANNOTATION', `invalid value for annotation '${PROXY_CONFIG_ANNOTATION}': unknown ProxyConfig field(s) ${unknown.map((k) => `'${k}'`).join(', ')}`);
-  }
-  const merged = { ...meshDefault, ...overlay };
+  // Istio retries an unreadable ProxyConfig with unknown fields allowed, so they are ignored.
+  const known = Object.fromEntries(Object.entries(overlay).filter(([key]) => FIELD_ORDER.includes(key)));
+  const merged = { ...meshDefault, ...known };
   if (isMap(overlay.proxyMetadata)) merged.proxyMetadata = { ...meshDefault.proxyMetadata, ...overlay.proxyMetadata };
   return merged;
 }

@@ -117,6 +117,12 @@ describe('render', () => {
     assert.deepEqual(render({ pod: again, namespace: 'demo', nativeSidecars: true }, defaultConfig()), again);
   });
 
+  it('ignores unknown fields of proxy.istio.io/config, as Istio does, and keeps the known ones', () => {
+    const out = render({ pod: pod({ annotations: { 'proxy.istio.io/config': '{"noSuchField": 1, "concurrency": 3}' } }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    const proxy = out.spec!.containers.find((c: any) => c.name === 'istio-proxy');
+    assert.equal(proxy.env.find((e: any) => e.name === 'PROXY_CONFIG').value, '{"concurrency":3}\n');
+  });
+
   it('interception mode NONE without native sidecars adds no init container', () => {
     const out = render({ pod: pod({ annotations: { 'sidecar.istio.io/interceptionMode': 'NONE' } }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
     assert.equal(out.spec!.initContainers, undefined);
