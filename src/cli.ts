@@ -40,20 +40,24 @@ async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
+/** Exits once stdout and stderr are flushed: kept-alive sockets (Kubernetes clients) must not keep a finished command running. */
+function exit(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exit(code),
   (err: unknown) => {
     const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
     if (code.startsWith('ERR_PARSE_ARGS')) {
       // node:util parseArgs: an unknown flag or a missing value.
       process.stderr.write(`error [USAGE]: ${(err as Error).message}\nrun 'sidecar-injector ${process.argv[2] ?? ''} --help' for the flags\n`);
-      process.exitCode = 2;
+      exit(2);
       return;
     }
     const message = isInjectorError(err) ? `error [${err.code}]: ${err.message}` : `error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
     process.stderr.write(message + '\n');
-    process.exitCode = isInjectorError(err) && err.code === 'USAGE' ? 2 : 1;
+    exit(isInjectorError(err) && err.code === 'USAGE' ? 2 : 1);
   },
 );

@@ -3,12 +3,16 @@
  * without restarts, expose metrics, and shut down gracefully on SIGTERM/SIGINT (stop accepting,
  * answer in-flight reviews, exit).
  */
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEV_SANS, ensureDevCertificates } from '../certs/dev.js';
 import { FileCertificateSource, type CertificatePair } from '../certs/file-source.js';
 import { generateCa, generateServingCert } from '../certs/generate.js';
 import { defaultConfig, type ConfigFiles } from '../config/index.js';
 import { ConfigWatcher } from '../config/watch.js';
+import { CaBundleManager } from '../kube/ca-bundle-manager.js';
+import { connect } from '../kube/client.js';
 import { InjectorError } from '../errors.js';
 import { createLogger, LOG_LEVELS } from '../observability/logger.js';
 import { createMetrics, startMonitoringServer } from '../observability/metrics.js';
@@ -39,6 +43,12 @@ flags:
   --monitoring-port N          plain-HTTP port for GET /metrics (default 15014; 0 disables)
   --cert-poll-seconds N        how often certificate files are checked for rotation (default 10)
   --config-poll-seconds N      how often configuration files are checked for changes (default 5)
+  --manage-ca-bundle           keep the webhook configuration's caBundle equal to our CA, repair
+                               drift; with several replicas only the Lease holder writes
+  --webhook-config-name NAME   the MutatingWebhookConfiguration to manage (default sidecar-injector)
+  --ca-file FILE               the CA to publish (default: ca.crt beside the serving certificate)
+  --lease-namespace NS         namespace of the Lease (env POD_NAMESPACE; default istio-system)
+  --kubeconfig FILE            kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   --log-level LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   -h, --help                   show this help
 `;
@@ -83,6 +93,11 @@ export async function run(argv: string[]): Promise<number> {
       'monitoring-port': { type: 'string', default: '15014' },
       'cert-poll-seconds': { type: 'string', default: '10' },
       'config-poll-seconds': { type: 'string', default: '5' },
+      'manage-ca-bundle': { type: 'boolean' },
+      'webhook-config-name': { type: 'string', default: 'sidecar-injector' },
+      'ca-file': { type: 'string' },
+      'lease-namespace': { type: 'string' },
+      kubeconfig: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -161,6 +176,17 @@ export async function run(argv: string[]): Promise<number> {
   swap.to = (pair) => server.setSecureContext({ cert: pair.cert, key: pair.key });
   logger.info({ url: server.url, port: server.port }, 'listening');
   const monitoring = monitoringPort === 0 ? undefined : await startMonitoringServer(metrics, host, monitoringPort);
+  let bundles: CaBundleManager | undefined;
+  if (values['manage-ca-bundle'] === true) {
+    bundles = new CaBundleManager({
+      clients: connect(values.kubeconfig),
+      configName: values['webhook-config-name']!,
+      caFile: values['ca-file'] ?? join(dirname(certFile), 'ca.crt'),
+      lease: { name: `${values['webhook-config-name']}-ca-bundle`, namespace: values['lease-namespace'] ?? process.env.POD_NAMESPACE ?? 'istio-system', identity: process.env.POD_NAME ?? hostname() },
+      logger,
+    });
+    await bundles.start();
+  }
   if (monitoring !== undefined) logger.info({ url: `http://${host}:${monitoring.port}/metrics` }, 'metrics listening');
 
   await new Promise<void>((resolve) => {
@@ -168,6 +194,7 @@ export async function run(argv: string[]): Promise<number> {
       logger.info({ signal, graceSeconds }, 'shutting down: no new connections, finishing in-flight reviews');
       certs.stop();
       watcher?.stop();
+      bundles?.stop();
       monitoring?.server.close();
       const timer = setTimeout(() => {
         logger.warn({ graceSeconds }, 'grace period over: exiting with reviews still in flight');
