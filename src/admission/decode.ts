@@ -31,8 +31,8 @@ export function decodeReview(body: unknown): DecodedReview {
 
 /** True when the review is about creating a Pod itself (not a subresource such as pods/exec). */
 export function isPodCreate(request: AdmissionRequest): boolean {
-  const kind = request.kind;
-  const isPod = kind !== undefined && kind.group === '' && kind.kind === 'Pod';
+  const kind: unknown = request.kind;
+  const isPod = isObject(kind) && kind.group === '' && kind.kind === 'Pod';
   const subResource = request.subResource ?? '';
   return isPod && subResource === '' && request.operation === 'CREATE';
 }

@@ -110,8 +110,8 @@ export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { revi
     const reason = ops.length === 0 ? 'already-injected' : decision.reason;
     return finish(allow(apiVersion, request.uid, { patch: ops, ...explain(decision, rendered) }), 'injected', reason, ops.length);
   } catch (err) {
-    if (isInjectorError(err) && err.code === 'INVALID_ANNOTATION') {
-      return finish(deny(apiVersion, request.uid, 400, err.message), 'denied', 'invalid-annotation');
+    if (isInjectorError(err) && (err.code === 'INVALID_ANNOTATION' || err.code === 'INVALID_POD')) {
+      return finish(deny(apiVersion, request.uid, 400, err.message), 'denied', err.code === 'INVALID_POD' ? 'invalid-pod' : 'invalid-annotation');
     }
     const message = isInjectorError(err) ? err.message : 'unexpected internal error';
     const code = isInjectorError(err) ? err.code : 'INJECTION_FAILED';

@@ -39,7 +39,9 @@ flags:
   --max-body-bytes N           largest accepted review (default ${DEFAULT_BODY_LIMIT})
   --on-internal-error MODE     allow (default): a pod whose injection fails because of a fault of
                                ours is admitted without a sidecar, with a warning; deny: refused
-  --shutdown-grace-seconds N   how long to wait for in-flight reviews on SIGTERM (default 20)
+  --shutdown-delay-seconds N   on SIGTERM, keep serving (and report not ready) this long first,
+                               while Kubernetes removes the endpoint (default 5)
+  --shutdown-grace-seconds N   then how long to wait for in-flight reviews (default 20)
   --monitoring-port N          plain-HTTP port for GET /metrics (default 15014; 0 disables)
   --cert-poll-seconds N        how often certificate files are checked for rotation (default 10)
   --config-poll-seconds N      how often configuration files are checked for changes (default 5)
@@ -90,6 +92,7 @@ export async function run(argv: string[]): Promise<number> {
       'max-body-bytes': { type: 'string' },
       'on-internal-error': { type: 'string', default: 'allow' },
       'shutdown-grace-seconds': { type: 'string', default: '20' },
+      'shutdown-delay-seconds': { type: 'string', default: '5' },
       'monitoring-port': { type: 'string', default: '15014' },
       'cert-poll-seconds': { type: 'string', default: '10' },
       'config-poll-seconds': { type: 'string', default: '5' },
@@ -119,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   const bodyLimit = integer('max-body-bytes', values['max-body-bytes'] ?? String(DEFAULT_BODY_LIMIT), 1024, 1024 * 1024 * 1024);
   const graceSeconds = integer('shutdown-grace-seconds', values['shutdown-grace-seconds']!, 0, 3600);
+  const delaySeconds = integer('shutdown-delay-seconds', values['shutdown-delay-seconds']!, 0, 300);
   if ((values['tls-cert-file'] === undefined) !== (values['tls-key-file'] === undefined)) {
     throw new InjectorError('USAGE', '--tls-cert-file and --tls-key-file go together');
   }
@@ -162,6 +166,7 @@ export async function run(argv: string[]): Promise<number> {
   // stay not-ready: the apiserver cannot trust it, and the real one is swapped in when it appears.
   const tls = certs.get() ?? (await placeholderCertificate());
 
+  let stopping = false;
   const server = await startServer({
     host,
     port,
@@ -171,7 +176,7 @@ export async function run(argv: string[]): Promise<number> {
     bodyLimit,
     onInternalError,
     onReview: (outcome) => metrics.observeReview(outcome),
-    readiness: () => [certs.problem()].filter((p): p is string => p !== undefined),
+    readiness: () => [certs.problem(), stopping ? 'shutting down' : undefined].filter((p): p is string => p !== undefined),
   });
   swap.to = (pair) => server.setSecureContext({ cert: pair.cert, key: pair.key });
   logger.info({ url: server.url, port: server.port }, 'listening');
@@ -191,26 +196,35 @@ export async function run(argv: string[]): Promise<number> {
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: NodeJS.Signals) => {
-      logger.info({ signal, graceSeconds }, 'shutting down: no new connections, finishing in-flight reviews');
+      // The apiserver keeps sending reviews until the endpoint removal reaches it: keep answering
+      // (not ready) for the delay, then stop accepting and finish what is in flight.
+      stopping = true;
+      logger.info({ signal, delaySeconds, graceSeconds }, 'shutting down: not ready, still answering');
       certs.stop();
       watcher?.stop();
       bundles?.stop();
-      monitoring?.server.close();
       const timer = setTimeout(() => {
         logger.warn({ graceSeconds }, 'grace period over: exiting with reviews still in flight');
         resolve();
-      }, graceSeconds * 1000);
+      }, (delaySeconds + graceSeconds) * 1000);
       timer.unref();
-      server.close().then(
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        (err: unknown) => {
-          logger.error({ err }, 'error while closing');
-          resolve();
-        },
-      );
+      setTimeout(() => {
+        logger.info('no new connections; finishing in-flight reviews');
+        monitoring?.server.close();
+        // Kept-alive connections that go idle are closed as soon as they do.
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
+        idle.unref();
+        server.close().then(
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'error while closing');
+            resolve();
+          },
+        );
+      }, delaySeconds * 1000).unref();
     };
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);

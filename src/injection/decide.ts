@@ -4,6 +4,7 @@
  */
 import type { InjectorConfig } from '../config/index.js';
 import { selectorMatches, type LabelSelector } from './label-selector.js';
+import { assertStringMaps } from './meta.js';
 import type { Decision, InjectionRequest } from './types.js';
 
 export const INJECT_LABEL = 'sidecar.istio.io/inject';
@@ -13,6 +14,7 @@ const YES = ['y', 'yes', 'true', 'on'];
 
 /** Decides in `webhook` mode (policy and selectors apply) or `kube-inject` mode (they do not). */
 export function decide(req: InjectionRequest, cfg: InjectorConfig, mode: 'webhook' | 'kube-inject'): Decision {
+  assertStringMaps(req.pod);
   const meta = req.pod.metadata ?? {};
   const labels = meta.labels ?? {};
   const annotations = meta.annotations ?? {};

@@ -1,5 +1,23 @@
 /** Small readers of pod metadata shared by the templates. */
+import { InjectorError } from '../errors.js';
 import type { Pod } from './types.js';
+
+/**
+ * Labels and annotations are string maps. YAML written by hand often has unquoted `true` or `9090`;
+ * name the field instead of failing somewhere deep.
+ */
+export function assertStringMaps(pod: Pod): void {
+  for (const field of ['labels', 'annotations'] as const) {
+    const map: unknown = pod.metadata?.[field];
+    if (map === undefined || map === null) continue;
+    if (typeof map !== 'object' || Array.isArray(map)) throw new InjectorError('INVALID_POD', `metadata.${field} must be a map of strings`);
+    for (const [key, value] of Object.entries(map)) {
+      if (typeof value !== 'string') {
+        throw new InjectorError('INVALID_POD', `metadata.${field}['${key}'] must be a string, got ${JSON.stringify(value)}: quote it in YAML`);
+      }
+    }
+  }
+}
 
 /** Istio's `annotation` template function: the pod's annotation, else the default, as a string. */
 export function annotationOr(annotations: Record<string, string>, key: string, fallback: unknown): string {

@@ -64,7 +64,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const options = {
     bodyLimit,
     loggerInstance: deps.logger as FastifyBaseLogger,
-    return503OnClosing: true,
+    // While closing, requests on open connections are still answered: a 503 would fail the pod.
+    return503OnClosing: false,
     ...(deps.https === undefined ? {} : { https: deps.https }),
   };
   // The https variant changes fastify's server generic only; handlers are the same.

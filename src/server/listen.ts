@@ -20,6 +20,8 @@ export interface RunningServer {
   url: string;
   /** Stops accepting connections and resolves once in-flight requests are answered. */
   close(): Promise<void>;
+  /** Closes kept-alive connections that carry no request now. */
+  closeIdleConnections(): void;
   /** Swaps the serving certificate for new connections; open connections keep theirs. */
   setSecureContext(tls: { key: string | Buffer; cert: string | Buffer }): void;
 }
@@ -39,6 +41,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port: address.port,
     url: `https://${urlHost}:${address.port}`,
     close: () => app.close(),
+    closeIdleConnections: () => (app.server as unknown as { closeIdleConnections(): void }).closeIdleConnections(),
     setSecureContext: (next) => (app.server as unknown as TlsServer).setSecureContext({ key: next.key, cert: next.cert, minVersion: 'TLSv1.2' }),
   };
 }

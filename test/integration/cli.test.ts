@@ -34,7 +34,7 @@ describe('sidecar-injector CLI', () => {
 
   it('serve creates dev certificates, answers reviews, and exits 0 on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'serve-'));
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--certs-dir', dir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--monitoring-port', '0', '--shutdown-delay-seconds', '0', '--certs-dir', dir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       const url = await new Promise<string>((resolve, reject) => {

@@ -207,7 +207,7 @@ describe('sidecar-injector certs', () => {
 describe('graceful shutdown', () => {
   it('finishes a review in flight when SIGTERM arrives, then exits 0', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sigterm-'));
-    const child = spawn(process.execPath, ['dist/cli.js', 'serve', '--port', '0', '--monitoring-port', '0', '--certs-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/cli.js', 'serve', '--port', '0', '--monitoring-port', '0', '--shutdown-delay-seconds', '1', '--certs-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     const port = await new Promise<number>((resolve, reject) => {
       let buffer = '';
