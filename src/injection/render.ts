@@ -238,6 +238,31 @@ function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderC
   return overlayObject(overlayObject(overlay, injected, true), overlay, true);
 }
 
+/**
+ * A `sidecar.istio.io/userVolumeMount` naming a volume that neither the pod nor
+ * `sidecar.istio.io/userVolume` defines would make the apiserver refuse the pod: say so, naming
+ * the annotation, instead of failing as an internal error.
+ */
+function checkUserVolumeMounts(pod: Pod, ctx: RenderContext): void {
+  const raw = ctx.annotations['sidecar.istio.io/userVolumeMount'];
+  if (raw === undefined) return;
+  let mounts: unknown;
+  try {
+    mounts = JSON.parse(raw);
+  } catch {
+    return; // annotation validation reports malformed JSON
+  }
+  if (mounts === null || typeof mounts !== 'object') return;
+  const volumes = new Set(names(pod.spec?.volumes));
+  const missing = Object.keys(mounts).filter((name) => !volumes.has(name));
+  if (missing.length > 0) {
+    throw new InjectorError(
+      'INVALID_ANNOTATION',
+      `invalid value '${raw}' for annotation 'sidecar.istio.io/userVolumeMount': volume(s) ${missing.map((m) => `'${m}'`).join(', ')} defined neither by the pod nor by sidecar.istio.io/userVolume`,
+    );
+  }
+}
+
 /** Istio's container order: injected init containers first (native) or last (classic). */
 function reorder(pod: Pod, ctx: RenderContext): void {
   const spec = pod.spec!;
@@ -308,6 +333,7 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   }
 
   reapplyMovedContainers(merged, previous, overrides, ctx);
+  checkUserVolumeMounts(merged, ctx);
   carryOverDefaults(merged, previous);
   reorder(merged, ctx);
   const meta = merged.metadata!;

@@ -164,4 +164,13 @@ describe('render', () => {
     for (let i = 0; i < 20; i++) render({ pod: big, namespace: 'demo' }, defaultConfig());
     assert.ok((performance.now() - started) / 20 < 20, 'well under 20 ms per render');
   });
+
+  it('refuses a userVolumeMount naming a volume nobody defines, naming the annotation', () => {
+    assert.throws(
+      () => render({ pod: pod({ annotations: { 'sidecar.istio.io/userVolumeMount': '{"extra":{"mountPath":"/extra"}}' } }), namespace: 'demo' }, defaultConfig()),
+      (err: any) => err.code === 'INVALID_ANNOTATION' && /userVolumeMount.*'extra' defined neither by the pod nor by sidecar.istio.io\/userVolume/.test(err.message),
+    );
+    const ok = render({ pod: pod({ annotations: { 'sidecar.istio.io/userVolumeMount': '{"extra":{"mountPath":"/extra"}}', 'sidecar.istio.io/userVolume': '{"extra":{"emptyDir":{}}}' } }), namespace: 'demo' }, defaultConfig());
+    assert.ok(ok.spec!.volumes.some((v: any) => v.name === 'extra'));
+  });
 });
