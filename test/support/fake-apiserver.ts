@@ -22,6 +22,14 @@ function mergePatch(target: any, patch: any): any {
   return out;
 }
 
+/** The apiserver parses Lease times with exactly six fractional digits (MicroTime). */
+function badMicroTime(lease: any): boolean {
+  return ['acquireTime', 'renewTime'].some((field) => {
+    const value = lease?.spec?.[field];
+    return value !== undefined && !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(String(value));
+  });
+}
+
 export class FakeKubeApi {
   readonly stores = { namespaces: new Map() as Store, mwc: new Map() as Store, leases: new Map() as Store };
   private version = 1;
@@ -115,6 +123,7 @@ export class FakeKubeApi {
         case 'GET':
           return existing ? this.send(res, 200, existing) : this.status(res, 404, 'NotFound', `${kind.toLowerCase()}s "${name}" not found`);
         case 'POST': {
+          if (kind === 'Lease' && badMicroTime(body)) return this.status(res, 400, 'BadRequest', 'Lease in version "v1" cannot be handled as a Lease: parsing time: cannot parse');
           if (existing) return this.status(res, 409, 'AlreadyExists', `${kind.toLowerCase()}s "${key}" already exists`);
           const object = { ...body, apiVersion, kind, metadata: { ...body.metadata, resourceVersion: String(this.version++), ...(kind === 'Lease' ? { namespace: m[1] } : {}) } };
           store.set(key!, object);
@@ -122,6 +131,7 @@ export class FakeKubeApi {
           return this.send(res, 201, object);
         }
         case 'PUT': {
+          if (kind === 'Lease' && badMicroTime(body)) return this.status(res, 400, 'BadRequest', 'Lease in version "v1" cannot be handled as a Lease: parsing time: cannot parse');
           if (!existing) return this.status(res, 404, 'NotFound', `${kind.toLowerCase()}s "${name}" not found`);
           if (body.metadata?.resourceVersion !== existing.metadata.resourceVersion) {
             return this.status(res, 409, 'Conflict', `Operation cannot be fulfilled on ${kind.toLowerCase()}s "${name}": the object has been modified; please apply your changes to the latest version and try again`);
