@@ -4,6 +4,7 @@
  */
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
+import { agentArgs, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
 import {
   agentEnv,
@@ -52,38 +53,17 @@ function gatewayMounts(ctx: RenderContext): JsonObject[] {
 }
 
 function gatewayVolumes(ctx: RenderContext): JsonObject[] {
-  const { values, annotations } = ctx;
-  const global = values.global;
-  const out: JsonObject[] = [{ name: 'workload-socket' }, { emptyDir: {}, name: 'credential-socket' }];
-  out.push(global.caName === 'GkeWorkloadCertificate' ? { name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } } : { emptyDir: {}, name: 'workload-certs' });
-  if ('sidecar.istio.io/bootstrapOverride' in annotations) out.push({ name: 'custom-bootstrap-volume', configMap: { name: annotations['sidecar.istio.io/bootstrapOverride'] } });
-  out.push(
+  return [
+    { name: 'workload-socket' },
+    { emptyDir: {}, name: 'credential-socket' },
+    workloadCertsVolume(ctx, true),
+    ...bootstrapOverrideVolumes(ctx),
     { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
     { name: 'istio-data', emptyDir: {} },
-    {
-      name: 'istio-podinfo',
-      downwardAPI: {
-        items: [
-          { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
-          { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
-        ],
-      },
-    },
-    { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: global.sds?.token?.aud ?? 'istio-ca' } }] } },
-  );
-  if (global.pilotCertProvider === 'istiod') {
-    const bundle = truthy(global.trustBundleName) ? String(global.trustBundleName) : undefined;
-    out.push(
-      values.pilot?.env?.ENABLE_CLUSTER_TRUST_BUNDLE_API === true
-        ? { name: 'istiod-ca-cert', projected: { sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${bundle ?? 'root-cert'}`, path: 'root-cert.pem' } }] } }
-        : { name: 'istiod-ca-cert', configMap: { name: bundle ?? 'istio-ca-root-cert' } },
-    );
-  }
-  if (global.mountMtlsCerts === true) {
-    const account = String(ctx.pod.spec?.serviceAccountName ?? '');
-    out.push({ name: 'istio-certs', secret: { optional: true, secretName: account === '' ? 'istio.default' : `istio.${account}` } });
-  }
-  return out;
+    ...podInfoAndTokenVolumes(ctx),
+    ...caCertVolumes(ctx),
+    ...mtlsCertsVolumes(ctx),
+  ];
 }
 
 /** Renders the gateway template for the pod in `ctx`. */
@@ -92,17 +72,7 @@ export function gatewayTemplate(ctx: RenderContext): Fragment {
   const global = values.global;
   const proxy = global.proxy;
   const customImage = annotationOr(annotations, 'sidecar.istio.io/proxyImage', proxy.image);
-  const args = [
-    'proxy',
-    'router',
-    '--domain',
-    `$(POD_NAMESPACE).svc.${proxy.clusterDomain}`,
-    `--proxyLogLevel=${annotationOr(annotations, 'sidecar.istio.io/logLevel', proxy.logLevel)}`,
-    `--proxyComponentLogLevel=${annotationOr(annotations, 'sidecar.istio.io/componentLogLevel', proxy.componentLogLevel)}`,
-    `--log_output_level=${annotationOr(annotations, 'sidecar.istio.io/agentLogLevel', global.logging?.level)}`,
-  ];
-  if (truthy(global.sts?.servicePort)) args.push(`--stsPort=${global.sts.servicePort}`);
-  if (global.logAsJson === true) args.push('--log_as_json');
+  const args = agentArgs(ctx, 'router');
   const container: JsonObject = {
     name: 'istio-proxy',
     image: customImage.includes('/') ? customImage : ctx.proxyImage,

@@ -4,6 +4,7 @@
  */
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
+import { agentArgs, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
 import {
   agentEnv,
@@ -82,17 +83,7 @@ function agentContainer(ctx: RenderContext): JsonObject {
   const global = values.global;
   const proxy = global.proxy;
   const customImage = annotationOr(annotations, 'sidecar.istio.io/proxyImage', proxy.image);
-  const args = [
-    'proxy',
-    'sidecar',
-    '--domain',
-    `$(POD_NAMESPACE).svc.${proxy.clusterDomain}`,
-    `--proxyLogLevel=${annotationOr(annotations, 'sidecar.istio.io/logLevel', proxy.logLevel)}`,
-    `--proxyComponentLogLevel=${annotationOr(annotations, 'sidecar.istio.io/componentLogLevel', proxy.componentLogLevel)}`,
-    `--log_output_level=${annotationOr(annotations, 'sidecar.istio.io/agentLogLevel', global.logging?.level)}`,
-  ];
-  if (truthy(global.sts?.servicePort)) args.push(`--stsPort=${global.sts.servicePort}`);
-  if (global.logAsJson === true) args.push('--log_as_json');
+  const args = agentArgs(ctx, 'sidecar');
   const env: JsonObject[] = [{ name: 'ISTIO_META_GENERATOR', value: 'grpc' }, { name: 'OUTPUT_CERTS', value: '/var/lib/istio/data' }];
   if (String(ctx.mesh.inboundTrafficPolicy?.mode ?? '').toLowerCase() === 'localhost') env.push({ name: 'REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION', value: 'true' });
   // The agent template has no ISTIO_CPU_LIMIT.
@@ -162,28 +153,15 @@ export function grpcAgentTemplate(ctx: RenderContext): Fragment {
   }));
   const volumes: JsonObject[] = [
     { name: 'workload-socket' },
-    global.caName === 'GkeWorkloadCertificate' ? { name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } } : { name: 'workload-certs' },
-  ];
-  if ('sidecar.istio.io/bootstrapOverride' in annotations) volumes.push({ name: 'custom-bootstrap-volume', configMap: { name: annotations['sidecar.istio.io/bootstrapOverride'] } });
-  volumes.push(
+    workloadCertsVolume(ctx, false),
+    ...bootstrapOverrideVolumes(ctx),
     { emptyDir: { medium: 'Memory' }, name: 'istio-xds' },
     { name: 'istio-data', emptyDir: {} },
-    { name: 'istio-podinfo', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }] } },
-    { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: global.sds?.token?.aud ?? 'istio-ca' } }] } },
-  );
-  if (global.pilotCertProvider === 'istiod') {
-    const bundle = truthy(global.trustBundleName) ? String(global.trustBundleName) : undefined;
-    volumes.push(
-      values.pilot?.env?.ENABLE_CLUSTER_TRUST_BUNDLE_API === true
-        ? { name: 'istiod-ca-cert', projected: { sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${bundle ?? 'root-cert'}`, path: 'root-cert.pem' } }] } }
-        : { name: 'istiod-ca-cert', configMap: { name: bundle ?? 'istio-ca-root-cert' } },
-    );
-  }
-  if (global.mountMtlsCerts === true) {
-    const account = String(ctx.pod.spec?.serviceAccountName ?? '');
-    volumes.push({ name: 'istio-certs', secret: { optional: true, secretName: account === '' ? 'istio.default' : `istio.${account}` } });
-  }
-  for (const [name, volume] of userJsonMap(ctx, 'sidecar.istio.io/userVolume')) volumes.push({ name, ...volume });
+    ...podInfoAndTokenVolumes(ctx),
+    ...caCertVolumes(ctx),
+    ...mtlsCertsVolumes(ctx),
+    ...userJsonMap(ctx, 'sidecar.istio.io/userVolume').map(([name, volume]) => ({ name, ...volume })),
+  ];
   const out: Record<string, string> = { 'istio.io/rev': ctx.revision || 'default' };
   const first = ctx.appContainers[0];
   if (first !== undefined) {

@@ -7,6 +7,7 @@ import { canonicalQuantity } from '../quantity.js';
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
 import { proxyConfigJson } from '../proxy-config.js';
+import { agentArgs, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
 
 /** What a template contributes to a pod. */
@@ -290,17 +291,7 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
   const global = values.global;
   const proxy = global.proxy;
   const customImage = annotationOr(annotations, 'sidecar.istio.io/proxyImage', proxy.image);
-  const args = [
-    'proxy',
-    'sidecar',
-    '--domain',
-    `$(POD_NAMESPACE).svc.${proxy.clusterDomain}`,
-    `--proxyLogLevel=${annotationOr(annotations, 'sidecar.istio.io/logLevel', proxy.logLevel)}`,
-    `--proxyComponentLogLevel=${annotationOr(annotations, 'sidecar.istio.io/componentLogLevel', proxy.componentLogLevel)}`,
-    `--log_output_level=${annotationOr(annotations, 'sidecar.istio.io/agentLogLevel', global.logging?.level)}`,
-  ];
-  if (truthy(global.sts?.servicePort)) args.push(`--stsPort=${global.sts.servicePort}`);
-  if (global.logAsJson === true) args.push('--log_as_json');
+  const args = agentArgs(ctx, 'sidecar');
   if (truthy(proxy.outlierLogPath)) args.push(`--outlierLogPath=${proxy.outlierLogPath}`);
 
   const container: JsonObject = {
@@ -373,41 +364,20 @@ export function proxyMounts(ctx: RenderContext): JsonObject[] {
 }
 
 export function volumes(ctx: RenderContext): JsonObject[] {
-  const { values, annotations } = ctx;
-  const global = values.global;
-  const out: JsonObject[] = [{ name: 'workload-socket' }, { name: 'credential-socket' }];
-  out.push(global.caName === 'GkeWorkloadCertificate' ? { name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } } : { name: 'workload-certs' });
-  if ('sidecar.istio.io/bootstrapOverride' in annotations) out.push({ name: 'custom-bootstrap-volume', configMap: { name: annotations['sidecar.istio.io/bootstrapOverride'] } });
-  out.push(
+  const { values } = ctx;
+  return [
+    { name: 'workload-socket' },
+    { name: 'credential-socket' },
+    workloadCertsVolume(ctx, false),
+    ...bootstrapOverrideVolumes(ctx),
     { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
     { name: 'istio-data', emptyDir: {} },
-    {
-      name: 'istio-podinfo',
-      downwardAPI: {
-        items: [
-          { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
-          { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
-        ],
-      },
-    },
-    { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: global.sds?.token?.aud ?? 'istio-ca' } }] } },
-  );
-  if (global.pilotCertProvider === 'istiod') {
-    const bundle = truthy(global.trustBundleName) ? String(global.trustBundleName) : undefined;
-    const env = values.pilot?.env ?? {};
-    out.push(
-      env.ENABLE_CLUSTER_TRUST_BUNDLE_API === true
-        ? { name: 'istiod-ca-cert', projected: { sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${bundle ?? 'root-cert'}`, path: 'root-cert.pem' } }] } }
-        : { name: 'istiod-ca-cert', configMap: { name: bundle ?? 'istio-ca-root-cert' } },
-    );
-  }
-  out.push({ name: 'istio-ca-crl', configMap: { name: truthy(values.pilot?.crlConfigMapName) ? values.pilot.crlConfigMapName : 'istio-ca-crl', optional: true } });
-  if (global.mountMtlsCerts === true) {
-    const account = String(ctx.pod.spec?.serviceAccountName ?? '');
-    out.push({ name: 'istio-certs', secret: { optional: true, secretName: account === '' ? 'istio.default' : `istio.${account}` } });
-  }
-  for (const [name, volume] of userJsonMap(ctx, 'sidecar.istio.io/userVolume')) out.push({ name, ...volume });
-  return out;
+    ...podInfoAndTokenVolumes(ctx),
+    ...caCertVolumes(ctx),
+    { name: 'istio-ca-crl', configMap: { name: truthy(values.pilot?.crlConfigMapName) ? values.pilot.crlConfigMapName : 'istio-ca-crl', optional: true } },
+    ...mtlsCertsVolumes(ctx),
+    ...userJsonMap(ctx, 'sidecar.istio.io/userVolume').map(([name, volume]) => ({ name, ...volume })),
+  ];
 }
 
 function metadata(ctx: RenderContext): { labels: Record<string, string>; annotations: Record<string, string> } {
