@@ -11,7 +11,7 @@ import { renderCustomTemplate } from './custom-template.js';
 import { cloneJson } from '../patch/equal.js';
 import { keepDefaults, overlayObject } from './overlay.js';
 import { applyPrometheusMerge, restorePrometheusAnnotations } from './prometheus.js';
-import { keepProbeDefaults, restoreAppProbes, type RewrittenProbes } from './probes.js';
+import { keepProbeDefaults, restoreAppProbes, type RewrittenProbes } from './probe-restore.js';
 import { appProbersJson, rewriteAppProbes, shouldRewriteAppProbes } from './probes/index.js';
 import { gatewayTemplate } from './templates/gateway.js';
 import { grpcAgentTemplate, grpcSimpleTemplate } from './templates/grpc.js';
