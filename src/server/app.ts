@@ -93,7 +93,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Reviews log one line each through their own child logger; fastify's per-request lines
   // ("incoming request", "request completed") would double that at info.
   app.addHook('onRoute', (route) => {
-    route.logLevel ??= 'warn';
+    if (!route.logLevel) route.logLevel = 'warn';
   });
   registerInjectRoutes(app, deps);
   registerHealthRoutes(app, deps);

@@ -194,3 +194,16 @@ describe('POST /inject path parameters', () => {
     assert.equal(seen, 'a/b');
   });
 });
+
+describe('logging', () => {
+  it('writes exactly one line per review at info, without fastify request lines', async () => {
+    const lines: any[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const a = buildApp({ getConfig: () => FAKE_CONFIG, logger, engine: fakeEngine });
+    await a.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: reviewFixtureText('pod-plain') });
+    assert.deepEqual(lines.map((l) => l.msg), ['review']);
+    assert.equal(lines[0].decision, 'injected');
+    assert.equal(lines[0].uid, '0c4e1b9e-6a51-4f0e-9d6f-1f2b3c4d5e01');
+    assert.equal(lines[0].object, undefined, 'no pod spec at info');
+  });
+});
