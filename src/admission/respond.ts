@@ -6,23 +6,25 @@ import type { AdmissionResponse, AdmissionReview, ReviewVersion } from './types.
 
 export interface AllowOptions {
   patch?: readonly PatchOperation[];
-  warnings?: string[];
-  auditAnnotations?: Record<string, string>;
+  /** The patch already encoded by `encodePatch` (a remembered answer); takes the place of `patch`. */
+  encodedPatch?: string;
+  warnings?: readonly string[];
+  auditAnnotations?: Readonly<Record<string, string>>;
 }
 
 /** Warnings reach the client as HTTP headers; the apiserver caps their total size. */
 const MAX_WARNING_CHARS = 4096;
 
-function withExtras(response: AdmissionResponse, options: Omit<AllowOptions, 'patch'>): AdmissionResponse {
+function withExtras(response: AdmissionResponse, options: Omit<AllowOptions, 'patch' | 'encodedPatch'>): AdmissionResponse {
   const warnings = capWarnings(options.warnings ?? []);
   if (warnings.length > 0) response.warnings = warnings;
   if (options.auditAnnotations !== undefined && Object.keys(options.auditAnnotations).length > 0) {
-    response.auditAnnotations = options.auditAnnotations;
+    response.auditAnnotations = { ...options.auditAnnotations };
   }
   return response;
 }
 
-function capWarnings(warnings: string[]): string[] {
+function capWarnings(warnings: readonly string[]): string[] {
   const kept: string[] = [];
   let total = 0;
   for (const warning of warnings) {
@@ -37,12 +39,18 @@ function review(apiVersion: ReviewVersion, response: AdmissionResponse): Admissi
   return { apiVersion, kind: 'AdmissionReview', response };
 }
 
+/** The patch as the response carries it: base64 of its JSON; undefined for an empty patch. */
+export function encodePatch(ops: readonly PatchOperation[]): string | undefined {
+  return ops.length > 0 ? Buffer.from(JSON.stringify(ops)).toString('base64') : undefined;
+}
+
 /** Lets the object through, with a JSON patch when there is one (an empty patch is omitted). */
 export function allow(apiVersion: ReviewVersion, uid: string, options: AllowOptions = {}): AdmissionReview {
   const response: AdmissionResponse = { uid, allowed: true };
-  if (options.patch !== undefined && options.patch.length > 0) {
+  const patch = options.encodedPatch ?? (options.patch === undefined ? undefined : encodePatch(options.patch));
+  if (patch !== undefined && patch !== '') {
     response.patchType = 'JSONPatch';
-    response.patch = Buffer.from(JSON.stringify(options.patch)).toString('base64');
+    response.patch = patch;
   }
   return review(apiVersion, withExtras(response, options));
 }
@@ -53,8 +61,20 @@ export function deny(
   uid: string,
   code: number,
   message: string,
-  options: Omit<AllowOptions, 'patch'> = {},
+  options: Omit<AllowOptions, 'patch' | 'encodedPatch'> = {},
 ): AdmissionReview {
   const response: AdmissionResponse = { uid, allowed: false, status: { code, message, reason: code >= 500 ? 'InternalError' : 'BadRequest' } };
   return review(apiVersion, withExtras(response, options));
+}
+
+/**
+ * The review as JSON text: what `JSON.stringify(review)` gives, with the patch as the last field.
+ * The base64 patch (several KiB) is spliced in as is instead of being scanned for characters to
+ * escape, which base64 never contains.
+ */
+export function serializeReview(review: AdmissionReview): string {
+  if (review.response?.patch === undefined) return JSON.stringify(review);
+  const { patch, ...response } = review.response;
+  const head = JSON.stringify({ apiVersion: review.apiVersion, kind: review.kind, response });
+  return `${head.slice(0, -2)},"patch":"${patch}"}}`;
 }

@@ -5,6 +5,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { SecureContextOptions } from 'node:tls';
 import type { Engine, ReviewOutcome } from '../admission/review.js';
+import type { ReviewCache } from '../admission/review-cache.js';
 import type { InjectorConfig } from '../config/index.js';
 import { InjectorError, isInjectorError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   onInternalError?: 'allow' | 'deny';
   /** The injection engine (default: the real one); tests substitute a faulty one. */
   engine?: Engine;
+  /** Answers for pods seen before (default: none, every review is rendered). */
+  reviewCache?: ReviewCache;
   /** TLS options; listen.ts passes them. Without them the app speaks plain HTTP (tests' inject()). */
   https?: SecureContextOptions & { minVersion?: 'TLSv1.2' | 'TLSv1.3'; ALPNProtocols?: string[] };
 }

@@ -3,8 +3,8 @@
  * Path parameters follow Istio: `/inject/cluster/<id>/net/<network>` sets the proxy's cluster ID
  * and network.
  */
-import type { FastifyInstance } from 'fastify';
-import { decodeReview } from '../../admission/index.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { decodeReview, serializeReview } from '../../admission/index.js';
 import { handleReview } from '../../admission/review.js';
 import type { AppDeps } from '../app.js';
 
@@ -24,7 +24,7 @@ export function parseInjectPath(rest: string): { clusterId?: string; network?: s
 }
 
 export function registerInjectRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const handler = async (request: { body: unknown; url: string }) => {
+  const handler = async (request: { body: unknown; url: string }, reply: FastifyReply) => {
     const decoded = decodeReview(request.body);
     // The raw URL, not the router's decoded wildcard, so an encoded '/' stays inside its value.
     const rest = (request.url.split('?')[0] ?? '').replace(/^\/inject\/?/, '');
@@ -36,11 +36,13 @@ export function registerInjectRoutes(app: FastifyInstance, deps: AppDeps): void 
       onInternalError: deps.onInternalError ?? 'allow',
     };
     if (deps.engine !== undefined) ctx.engine = deps.engine;
+    if (deps.reviewCache !== undefined) ctx.cache = deps.reviewCache;
     if (path.clusterId !== undefined) ctx.clusterId = path.clusterId;
     if (path.network !== undefined) ctx.network = path.network;
     const { review, outcome } = handleReview(decoded, ctx);
     deps.onReview?.(outcome);
-    return review;
+    void reply.type('application/json; charset=utf-8');
+    return serializeReview(review);
   };
   app.post('/inject', handler);
   app.post('/inject/*', handler);
