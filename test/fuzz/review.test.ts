@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
+import { ReviewCache } from '../../src/admission/review-cache.js';
 import { defaultConfig } from '../../src/config/index.js';
 import { buildApp } from '../../src/server/app.js';
 import { decodeAnswer } from '../e2e/emulator/call.js';
@@ -19,7 +20,8 @@ import { defaultPod, validatePod } from '../e2e/emulator/pod-validation.js';
 import { reviewFixture } from '../support/fixtures.js';
 import { ANNOTATION_VALUES, check, paths, pod, reviewOf, RUNS, setAt, STRICT } from './arbitraries.js';
 
-const app = buildApp({ getConfig: defaultConfig, logger: pino({ level: 'silent' }), onInternalError: 'deny' });
+// With the review cache, as `serve` runs by default.
+const app = buildApp({ getConfig: defaultConfig, logger: pino({ level: 'silent' }), onInternalError: 'deny', reviewCache: new ReviewCache({ maxEntries: 64 }) });
 const WEBHOOK = 'sidecar-injector.istio.io';
 const INTERNAL_ERROR = /^admission webhook "[^"]+" denied the request: sidecar injection failed: /;
 
@@ -44,6 +46,12 @@ describe('fuzzing the webhook', () => {
         const { status, body } = await send(JSON.stringify(review));
         const outcome = decodeAnswer(status, body, review, WEBHOOK);
         assert.notEqual(outcome.kind, 'failed', outcome.kind === 'failed' ? outcome.message : '');
+        // The same pod again (another replica): the same answer, whether remembered or not.
+        const replica = { ...review, request: { ...review.request, uid: `${review.request.uid}-replica` } };
+        const repeated = await send(JSON.stringify(replica));
+        assert.equal(repeated.status, status);
+        const sameUid = repeated.json.response === undefined ? repeated.json : { ...repeated.json, response: { ...repeated.json.response, uid: review.request.uid } };
+        assert.deepEqual(sameUid, JSON.parse(body.toString()), 'a replica gets the same answer');
         if (outcome.kind === 'denied') {
           // Our internal-error answer is still one the apiserver accepts; strict runs (bench/fuzz.mjs)
           // count it as a failure, since a valid pod should only ever be denied for its annotations.
