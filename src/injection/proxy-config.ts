@@ -3,10 +3,10 @@
  * annotation over it (field by field), and its PROXY_CONFIG rendering: the JSON of the fields
  * that differ from Istio's defaults, in the proto's field order, as Istio's agent reads it.
  */
-import { parse as parseYaml } from 'yaml';
 import { defaultProxyConfig } from '../config/defaults.js';
 import { InjectorError } from '../errors.js';
 import { jsonEqual } from '../patch/equal.js';
+import { parseYamlAnnotation } from './annotations/yaml-value.js';
 
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
 
@@ -32,7 +32,7 @@ export function effectiveProxyConfig(meshDefault: Record<string, any>, annotatio
   if (raw === undefined) return meshDefault;
   let overlay: unknown;
   try {
-    overlay = parseYaml(raw);
+    overlay = parseYamlAnnotation(raw);
   } catch (err) {
     throw new InjectorError('INVALID_ANNOTATION', `invalid value for annotation '${PROXY_CONFIG_ANNOTATION}': not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
   }

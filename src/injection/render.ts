@@ -6,6 +6,7 @@
 import type { InjectorConfig } from '../config/index.js';
 import { InjectorError } from '../errors.js';
 import { validateAnnotations } from './annotations/index.js';
+import { shownValue } from './annotations/shown-value.js';
 import { buildContext, type RenderContext } from './context.js';
 import { renderCustomTemplate } from './custom-template.js';
 import { cloneJson } from '../patch/equal.js';
@@ -133,7 +134,7 @@ function renderTemplates(pod: Pod, cfg: InjectorConfig, ctx: RenderContext): Jso
     let fragment: JsonObject;
     if (name in custom && !(name in BUILTIN)) fragment = renderCustomTemplate(name, custom[name]!, pod);
     else if (name in BUILTIN) fragment = fragmentPod(BUILTIN[name]!(ctx));
-    else throw new InjectorError('INVALID_ANNOTATION', `invalid value '${pod.metadata?.annotations?.[TEMPLATES_ANNOTATION] ?? name}' for annotation '${TEMPLATES_ANNOTATION}': template '${name}', which is not defined (built in: ${Object.keys(BUILTIN).join(', ')}; configured: ${Object.keys(custom).join(', ') || 'none'})`);
+    else throw new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(pod.metadata?.annotations?.[TEMPLATES_ANNOTATION] ?? name)}' for annotation '${TEMPLATES_ANNOTATION}': template '${shownValue(name)}', which is not defined (built in: ${Object.keys(BUILTIN).join(', ')}; configured: ${Object.keys(custom).join(', ') || 'none'})`);
     merged = overlayObject(merged, fragment);
   }
   foldIntoInitContainers(merged);
@@ -258,7 +259,7 @@ function checkUserVolumeMounts(pod: Pod, ctx: RenderContext): void {
   if (missing.length > 0) {
     throw new InjectorError(
       'INVALID_ANNOTATION',
-      `invalid value '${raw}' for annotation 'sidecar.istio.io/userVolumeMount': volume(s) ${missing.map((m) => `'${m}'`).join(', ')} defined neither by the pod nor by sidecar.istio.io/userVolume`,
+      `invalid value '${shownValue(raw)}' for annotation 'sidecar.istio.io/userVolumeMount': volume(s) ${shownValue(missing.map((m) => `'${m}'`).join(', '))} defined neither by the pod nor by sidecar.istio.io/userVolume`,
     );
   }
 }

@@ -4,6 +4,7 @@
  * annotation is reported, each as
  * `invalid value '<value>' for annotation '<name>': <parameter> invalid: <reason>`.
  */
+import { shownValue } from './shown-value.js';
 import { InjectorError } from '../../errors.js';
 import { isValidQuantity } from '../quantity.js';
 import { parseCidrList } from './cidr.js';
@@ -100,7 +101,7 @@ export function validateAnnotations(annotations: Record<string, string>): void {
     const value = annotations[name];
     if (typeof value !== 'string') continue;
     const problem = CHECKS[name]!(value);
-    if (problem !== undefined) problems.push(`invalid value '${value}' for annotation '${name}': ${problem}`);
+    if (problem !== undefined) problems.push(`invalid value '${shownValue(value)}' for annotation '${name}': ${shownValue(problem)}`);
   }
   if (problems.length > 0) throw new InjectorError('INVALID_ANNOTATION', problems.join('; '));
 }

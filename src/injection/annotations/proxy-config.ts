@@ -3,7 +3,7 @@
  * ProxyConfig (YAML or JSON mapping) and the fields it sets must keep the proxy configuration valid.
  * Only fields the annotation sets are checked: the mesh defaults they are laid over are valid.
  */
-import { parse } from 'yaml';
+import { parseYamlAnnotation } from './yaml-value.js';
 
 const DURATION = /^(-?)([0-9]+)(?:\.([0-9]{1,9}))?s$/;
 
@@ -25,7 +25,7 @@ function addressProblem(value: unknown): string | undefined {
 export function proxyConfigProblem(value: string): string | undefined {
   let config: unknown;
   try {
-    config = parse(value);
+    config = parseYamlAnnotation(value);
   } catch (err) {
     return `failed to convert to apply proxy config: ${(err as Error).message.split('\n')[0]}`;
   }

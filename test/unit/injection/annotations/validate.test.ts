@@ -103,6 +103,34 @@ describe('validateAnnotations refuses what Istio refuses, naming the parameter',
     assert.match(parts[1]!, /^invalid value 'x' for annotation 'traffic.sidecar.istio.io\/excludeOutboundPorts'/);
   });
 
+  it('refuses a proxy.istio.io/config too long or nested too deeply to read as YAML, before parsing it', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['a: '.repeat(3000), /9000 characters, more than the 8192 read as YAML/],
+      ['{'.repeat(65), /nested 65 levels deep .*more than the 64 read as YAML/],
+      ['a: ' + '['.repeat(40) + '{x: '.repeat(30), /nested 70 levels deep/],
+      ['- '.repeat(65) + 'x', /nested 65 levels deep/],
+      [Array.from({ length: 70 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n'), /nested 6\d levels deep|nested 7\d levels deep/],
+    ];
+    for (const [value, expected] of cases) {
+      const started = process.hrtime.bigint();
+      const err = refusal({ 'proxy.istio.io/config': value });
+      assert.ok(Number(process.hrtime.bigint() - started) < 50e6, 'refused without parsing');
+      assert.match(err.message, /for annotation 'proxy.istio.io\/config': failed to convert to apply proxy config: /);
+      assert.match(err.message, expected);
+    }
+    // Real configurations nest a few levels and stay far below the bounds.
+    const nested = 'proxyMetadata:\n  A: "[{b}]"\ntracing:\n  zipkin:\n    address: zipkin:9411\nproxyStatsMatcher:\n  inclusionRegexps: [".*outlier.*", "[a-z]+"]';
+    assert.doesNotThrow(() => validateAnnotations({ 'proxy.istio.io/config': nested }));
+    assert.doesNotThrow(() => validateAnnotations({ 'proxy.istio.io/config': `proxyMetadata: {${Array.from({ length: 300 }, (_, i) => `K${i}: v`).join(', ')}}` }));
+  });
+
+  it('quotes long values in part, saying how long they are', () => {
+    const err = refusal({ 'sidecar.istio.io/proxyCPU': 'x'.repeat(100_000), 'sidecar.istio.io/interceptionMode': 'y'.repeat(100_000) });
+    assert.ok(err.message.length < 2000, `${err.message.length} characters`);
+    assert.match(err.message, /^invalid value 'y{256}\.\.\. \(100000 characters\)' for annotation 'sidecar.istio.io\/interceptionMode': interceptionMode invalid, use REDIRECT,TPROXY,NONE: y{100,}/);
+    assert.match(err.message, /; invalid value 'x{256}\.\.\. \(100000 characters\)' for annotation 'sidecar.istio.io\/proxyCPU': /);
+  });
+
   it('lists the validated annotations', () => {
     assert.equal(VALIDATED_ANNOTATIONS.length, 21);
     assert.ok(!VALIDATED_ANNOTATIONS.includes(`${T}includeOutboundPorts`));
