@@ -5,13 +5,14 @@
  * once and answers 199 reviews from here.
  *
  * Rendering is a pure function of the pod, its namespace, the `/inject/cluster/X/net/Y` path and
- * the configuration, so the key is a SHA-256 of exactly those: the pod as received (serialized
- * in its received key order), namespace, cluster and network. Any change to the configuration
+ * the configuration, so the key is a SHA-256 of those: the request body as received less its uid
+ * (or, without the body, the pod serialized again), namespace, cluster and network. Any change to the configuration
  * (a reload yields a new configuration object) empties the cache. Only verified injections are
  * kept; denials, skips and failures are computed every time. Bounded by entries and by bytes,
  * least recently used first out.
  */
 import { createHash } from 'node:crypto';
+import { uidSpan } from './uid-span.js';
 
 /** What a review of an injected pod answers, less its uid. */
 export interface CachedInjection {
@@ -43,6 +44,8 @@ export interface ReviewKeyParts {
   clusterId?: string | undefined;
   network?: string | undefined;
   pod: unknown;
+  /** The request body as received: hashed but for its uid (see uid-span.ts) instead of serializing `pod`. */
+  body?: string | undefined;
 }
 
 export const DEFAULT_REVIEW_CACHE_ENTRIES = 512;
@@ -86,13 +89,20 @@ export class ReviewCache {
       this.clear();
       this.#config = config;
     }
-    let text: string;
+    // The context's JSON holds no line break, so it ends where the first line does.
+    const hash = createHash('sha256').update(JSON.stringify([parts.namespace, parts.clusterId ?? null, parts.network ?? null])).update('\n');
+    const span = parts.body === undefined ? undefined : uidSpan(parts.body);
+    if (span !== undefined) {
+      // Where the uid was is part of the key, so the text around it splits one way only.
+      return hash.update(`body ${span[0]}\n`).update(parts.body!.slice(0, span[0])).update(parts.body!.slice(span[1])).digest('base64');
+    }
+    let pod: string;
     try {
-      text = JSON.stringify([parts.namespace, parts.clusterId ?? null, parts.network ?? null, parts.pod]);
+      pod = JSON.stringify(parts.pod);
     } catch {
       return undefined;
     }
-    return createHash('sha256').update(text).digest('base64');
+    return hash.update('pod\n').update(pod).digest('base64');
   }
 
   /** The answer kept under `key`, counted as a hit or a miss. */

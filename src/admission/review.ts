@@ -53,6 +53,8 @@ export interface ReviewContext {
   engine?: Engine;
   /** Answers for pods seen before; not consulted with a substitute engine. */
   cache?: ReviewCache;
+  /** The request body as received: the cache keys on it (less its uid). */
+  rawBody?: string;
 }
 
 /** The two engine functions a review uses. */
@@ -113,7 +115,7 @@ export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { revi
   try {
     const decision = engine.decide(injectionRequest, ctx.config, 'webhook');
     if (!decision.inject) return finish(allow(apiVersion, request.uid, explain(decision)), 'skipped', decision.reason);
-    const key = cache?.key(ctx.config, { namespace, clusterId: ctx.clusterId, network: ctx.network, pod });
+    const key = cache?.key(ctx.config, { namespace, clusterId: ctx.clusterId, network: ctx.network, pod, body: ctx.rawBody });
     const remembered = key === undefined ? undefined : cache!.get(key);
     if (remembered !== undefined) return finish(answer(remembered), 'injected', remembered.reason, remembered.patchOps, 'hit');
     const rendered = engine.render(injectionRequest, ctx.config);

@@ -13,6 +13,13 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerInjectRoutes } from './routes/inject.js';
 import { statusBody } from './status-body.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body as received (the review cache keys on it). */
+    rawBody?: string;
+  }
+}
+
 /** Reviews of pods with large specs run to several MiB; the apiserver itself caps requests at 3 MiB objects. */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
@@ -75,8 +82,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify(options) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.decorateRequest('rawBody', undefined);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     try {
+      request.rawBody = body as string;
       done(null, parseJsonBody(body as string));
     } catch (err) {
       done(err as Error, undefined);

@@ -3,7 +3,7 @@
  * Path parameters follow Istio: `/inject/cluster/<id>/net/<network>` sets the proxy's cluster ID
  * and network.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeReview, serializeReview } from '../../admission/index.js';
 import { handleReview } from '../../admission/review.js';
 import type { AppDeps } from '../app.js';
@@ -24,7 +24,7 @@ export function parseInjectPath(rest: string): { clusterId?: string; network?: s
 }
 
 export function registerInjectRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const handler = async (request: { body: unknown; url: string }, reply: FastifyReply) => {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const decoded = decodeReview(request.body);
     // The raw URL, not the router's decoded wildcard, so an encoded '/' stays inside its value.
     const rest = (request.url.split('?')[0] ?? '').replace(/^\/inject\/?/, '');
@@ -37,6 +37,7 @@ export function registerInjectRoutes(app: FastifyInstance, deps: AppDeps): void 
     };
     if (deps.engine !== undefined) ctx.engine = deps.engine;
     if (deps.reviewCache !== undefined) ctx.cache = deps.reviewCache;
+    if (request.rawBody !== undefined) ctx.rawBody = request.rawBody;
     if (path.clusterId !== undefined) ctx.clusterId = path.clusterId;
     if (path.network !== undefined) ctx.network = path.network;
     const { review, outcome } = handleReview(decoded, ctx);

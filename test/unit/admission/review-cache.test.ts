@@ -69,6 +69,25 @@ describe('review cache', () => {
     assert.equal(cpu(run(base(), { cache }).review), '100m');
   });
 
+  it('keys on the body as received less its uid, when it has the body', () => {
+    const cache = new ReviewCache({ maxEntries: 8 });
+    const text = (uid: string, body = withUid('pod-plain', uid)) => JSON.stringify(body);
+    const viaBody = (raw: string) => run(JSON.parse(raw), { cache, rawBody: raw });
+    assert.equal(viaBody(text('u-1')).outcome.cache, 'miss');
+    const replica = viaBody(text('u-2'));
+    assert.equal(replica.outcome.cache, 'hit');
+    assert.deepEqual(replica.review, run(withUid('pod-plain', 'u-2')).review);
+    // The same pod written another way (indented) is another text: rendered again, same answer.
+    const indented = JSON.stringify(withUid('pod-plain', 'u-3'), null, 2);
+    assert.equal(viaBody(indented).outcome.cache, 'miss');
+    // Anything else that differs, even outside the pod, is another key.
+    const other = withUid('pod-plain', 'u-4');
+    other.request.object.metadata.labels.version = 'v9';
+    const changed = viaBody(JSON.stringify(other));
+    assert.equal(changed.outcome.cache, 'miss');
+    assert.deepEqual(changed.review, run(other).review);
+  });
+
   it('empties itself when the configuration changes', () => {
     const cache = new ReviewCache({ maxEntries: 8 });
     run(withUid('pod-plain', 'a'), { cache });
