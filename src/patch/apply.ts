@@ -2,9 +2,11 @@
  * Applies a patch with the semantics of the apiserver's JSON patch library (evanphx/json-patch
  * v4): operations in order, the first failure fails the whole patch, `add` needs an existing
  * parent, array indexes must be in bounds (`-` appends), `remove`/`replace` need an existing
- * target and `add ""` is refused. The input is never modified.
+ * target and `add ""` is refused. The input is never modified: each object and list on the way
+ * to a change is copied (shallowly, once), everything else is shared with the input, so applying
+ * a patch costs what it touches rather than the size of the pod.
  */
-import { cloneJson, isJsonObject } from './equal.js';
+import { isJsonObject } from './equal.js';
 import { parsePointer } from './pointer.js';
 import type { PatchOperation } from './types.js';
 
@@ -21,7 +23,16 @@ export class PatchApplyError extends Error {
 
 /** Returns a new document with `ops` applied; throws PatchApplyError on the first failure. */
 export function applyPatch<T>(document: T, ops: readonly PatchOperation[]): T {
-  const root = cloneJson(document) as unknown;
+  // Containers copied by this application: changing them cannot touch the input (or a value
+  // an earlier operation added, which belongs to the caller).
+  const owned = new Set<unknown>();
+  const own = <C>(container: C): C => {
+    if (owned.has(container)) return container;
+    const copy = (Array.isArray(container) ? container.slice() : shallowCopy(container as Record<string, unknown>)) as C;
+    owned.add(copy);
+    return copy;
+  };
+  const root = (isContainer(document) ? own(document) : document) as unknown;
   ops.forEach((operation, index) => {
     const fail = (reason: string): never => {
       throw new PatchApplyError(index, operation, reason);
@@ -31,14 +42,27 @@ export function applyPatch<T>(document: T, ops: readonly PatchOperation[]): T {
     if (last === undefined) fail(operation.op === 'add' ? 'add with an empty path is not allowed' : 'the whole document cannot be targeted');
     let parent: unknown = root;
     for (const segment of segments) {
-      parent = child(parent, segment);
-      if (parent === undefined) fail(`doc is missing path: "${operation.path}"`);
+      const next = child(parent, segment);
+      if (!isContainer(next)) fail(`doc is missing path: "${operation.path}"`);
+      const mine = own(next as object);
+      if (mine !== next) (parent as Record<string, unknown>)[Array.isArray(parent) ? Number(segment) : segment] = mine;
+      parent = mine;
     }
     if (Array.isArray(parent)) applyToArray(parent, last!, operation, fail);
     else if (isJsonObject(parent)) applyToObject(parent, last!, operation, fail);
     else fail(`doc is missing path: "${operation.path}"`);
   });
   return root as T;
+}
+
+function shallowCopy(object: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(object)) copy[key] = object[key];
+  return copy;
+}
+
+function isContainer(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 function child(container: unknown, segment: string): unknown {

@@ -34,6 +34,27 @@ describe('applyPatch follows the apiserver rules', () => {
     });
     assert.deepEqual(pod.spec.containers, [{ name: 'app' }]);
   });
+
+  it('copies only what lies on the way to a change: the input, and values it adds, stay as they were', () => {
+    const env = Array.from({ length: 20_000 }, (_, i) => ({ name: `V${i}`, value: String(i) }));
+    const input = { metadata: { labels: { a: '1' } }, spec: { containers: [{ name: 'app', env }, { name: 'side', env: [{ name: 'A', value: 'a' }] }] } };
+    const before = structuredClone(input);
+    const added = { name: 'proxy', env: [{ name: 'X', value: 'x' }] };
+    const result = applyPatch(input, [
+      { op: 'add', path: '/spec/containers/-', value: added },
+      { op: 'add', path: '/spec/containers/2/env/-', value: { name: 'Y', value: 'y' } },
+      { op: 'replace', path: '/spec/containers/1/env/0/value', value: 'b' },
+      { op: 'remove', path: '/metadata/labels/a' },
+    ]);
+    assert.deepEqual(input, before, 'the input is unchanged');
+    assert.deepEqual(added, { name: 'proxy', env: [{ name: 'X', value: 'x' }] }, 'a value the patch added is unchanged');
+    assert.equal(result.spec.containers[0]!.env, env, 'an untouched list is shared, not copied');
+    assert.equal(result.spec.containers[0], input.spec.containers[0]);
+    assert.notEqual(result.spec.containers[1], input.spec.containers[1]);
+    assert.deepEqual(result.spec.containers[1]!.env, [{ name: 'A', value: 'b' }]);
+    assert.deepEqual(result.spec.containers[2], { name: 'proxy', env: [{ name: 'X', value: 'x' }, { name: 'Y', value: 'y' }] });
+    assert.deepEqual(result.metadata.labels, {});
+  });
 });
 
 describe('verifyPatch', () => {
