@@ -3,9 +3,7 @@
 //   1. throughput and latency of our server against a bare Node HTTPS server that parses the same
 //      AdmissionReview and answers a canned response of the same size (the ceiling of the
 //      stack), and against fastify alone answering the same canned response; same payload,
-//      16 keep-alive connections; ours as deployed (review cache on, so the repeated pod is a
-//      cache hit, as the replicas of one Deployment are) and with the cache off (every review
-//      rendered, diffed and verified);
+//      16 keep-alive connections;
 //   2. memory: RSS of our server during and after 100,000 reviews;
 //   3. the cost of one review against pod size (1 to 2,000 environment variables; 1 KB to 1 MB
 //      bodies in three shapes), in process and over HTTPS, with an SVG plot.
@@ -49,14 +47,9 @@ const workDir = mkdtempSync(join(tmpdir(), 'sidecar-injector-bench-'));
 const certs = await ensureDevCertificates(workDir);
 const ca = readFileSync(certs.caFile);
 
-// Ours twice: as deployed (the review cache on: a repeated pod, like the replicas of one
-// Deployment, is rendered once) and with the cache off (every review rendered, diffed, verified).
 const oursArgs = ['dist/cli.js', 'serve', '--port', '0', '--certs-dir', workDir, '--monitoring-port', '0', '--log-level', 'info'];
-const isListening = (l) => l.includes('"msg":"listening"');
-const ours = await startChild(oursArgs, isListening);
+const ours = await startChild(oursArgs, (l) => l.includes('"msg":"listening"'));
 const oursUrl = `https://localhost:${ours.info.port}/inject`;
-const rendering = await startChild([...oursArgs, '--review-cache-size', '0'], isListening);
-const renderingUrl = `https://localhost:${rendering.info.port}/inject`;
 
 /** Starts the ceiling and the framework-only server answering `canned`. */
 async function cannedServers(name, canned) {
@@ -85,7 +78,6 @@ for (const payload of payloads) {
     ['ceiling', others.ceiling.url, others.ceiling.child.pid],
     ['framework', others.framework.url, others.framework.child.pid],
     ['ours', oursUrl, ours.child.pid],
-    ['rendering', renderingUrl, rendering.child.pid],
   ];
   log(`${payload.name}: warming up`);
   for (const [, url] of targets) await load({ url, ca, body: payload.body, duration: Math.min(3, seconds) });
@@ -105,26 +97,24 @@ for (const payload of payloads) {
     row[name].errors = runs.reduce((sum, r) => sum + r.errors, 0);
   }
   row.ratio = median(row.rounds.map((r) => r.ours.rps / r.ceiling.rps));
-  row.renderingRatio = median(row.rounds.map((r) => r.rendering.rps / r.ceiling.rps));
   row.frameworkRatio = median(row.rounds.map((r) => r.framework.rps / r.ceiling.rps));
   throughput.push(row);
   await Promise.all([stopChild(others.ceiling.child), stopChild(others.framework.child)]);
 }
 
 // --- 2. Memory: RSS of our server while it answers `reviews` more reviews, sampled every second.
-// The server with the cache off, so every review renders, diffs and verifies a pod.
 log(`memory: ${reviews} reviews`);
 const plainBody = payloads[0].body;
-const rssStart = rssMiB(rendering.child.pid);
+const rssStart = rssMiB(ours.child.pid);
 const samples = [];
-const sampler = setInterval(() => samples.push(rssMiB(rendering.child.pid)), 1000);
-const memoryRun = await load({ url: renderingUrl, ca, body: plainBody, amount: reviews, pid: rendering.child.pid });
+const sampler = setInterval(() => samples.push(rssMiB(ours.child.pid)), 1000);
+const memoryRun = await load({ url: oursUrl, ca, body: plainBody, amount: reviews, pid: ours.child.pid });
 clearInterval(sampler);
 const memory = {
   reviews: memoryRun.total,
   errors: memoryRun.errors,
   rssBeforeMiB: rssStart,
-  rssAfterMiB: rssMiB(rendering.child.pid),
+  rssAfterMiB: rssMiB(ours.child.pid),
   rssMaxMiB: Math.max(rssStart, ...samples),
   // Flat means the second half of the run did not grow past the first half's peak.
   rssFirstHalfMaxMiB: Math.max(rssStart, ...samples.slice(0, Math.ceil(samples.length / 2))),
@@ -137,8 +127,7 @@ const child = spawnSync(process.execPath, ['--expose-gc', 'bench/scaling.mjs', '
 if (child.status !== 0) throw new Error(`bench/scaling.mjs failed: ${child.stderr}`);
 const inProcess = JSON.parse(child.stdout);
 
-// --- 3b. Scaling over HTTPS: serial reviews on one keep-alive connection, ours (cache off, so
-// each review is rendered: a repeated body would otherwise be a cache hit) against the ceiling.
+// --- 3b. Scaling over HTTPS: serial reviews on one keep-alive connection, ours against the ceiling.
 log('scaling over HTTPS');
 const ceilingForScaling = await cannedServers('scaling', (await post(oursUrl, ca, plainBody)).body);
 const budget = (opts.quick ? 2 : 16) * 1024 * 1024;
@@ -147,14 +136,14 @@ const overHttps = { env: [], bytes: [] };
 for (const envCount of [1, 10, 100, 1000, 2000]) {
   const body = JSON.stringify(reviewWithEnv(fixture('pod-plain'), envCount));
   const n = iterationsFor(body.length);
-  overHttps.env.push({ envCount, bytes: body.length, oursMs: await serialLatency(renderingUrl, ca, body, n), cachedMs: await serialLatency(oursUrl, ca, body, n), ceilingMs: await serialLatency(ceilingForScaling.ceiling.url, ca, body, n) });
+  overHttps.env.push({ envCount, bytes: body.length, oursMs: await serialLatency(oursUrl, ca, body, n), ceilingMs: await serialLatency(ceilingForScaling.ceiling.url, ca, body, n) });
 }
 for (let i = 0; i <= 10; i++) {
   const body = JSON.stringify(reviewOfSize('env', 1024 * 2 ** i).review);
   const n = iterationsFor(body.length);
-  overHttps.bytes.push({ bytes: body.length, oursMs: await serialLatency(renderingUrl, ca, body, n), ceilingMs: await serialLatency(ceilingForScaling.ceiling.url, ca, body, n) });
+  overHttps.bytes.push({ bytes: body.length, oursMs: await serialLatency(oursUrl, ca, body, n), ceilingMs: await serialLatency(ceilingForScaling.ceiling.url, ca, body, n) });
 }
-await Promise.all([stopChild(ceilingForScaling.ceiling.child), stopChild(ceilingForScaling.framework.child), stopChild(ours.child), stopChild(rendering.child)]);
+await Promise.all([stopChild(ceilingForScaling.ceiling.child), stopChild(ceilingForScaling.framework.child), stopChild(ours.child)]);
 rmSync(workDir, { recursive: true, force: true });
 
 // --- Targets.
@@ -176,7 +165,6 @@ const env2000 = inProcess.env.find((e) => e.envCount === 2000);
 const env2000Https = overHttps.env.find((e) => e.envCount === 2000);
 const targets = {
   throughputRatio: { target: '>= 0.70', value: throughput[0].ratio, met: throughput[0].ratio >= 0.7 },
-  renderingThroughputRatio: { target: '>= 0.70', value: throughput[0].renderingRatio, met: throughput[0].renderingRatio >= 0.7 },
   env2000Ms: { target: '< 5 ms', value: env2000.cpuMedianMs, wall: env2000.medianMs, https: env2000Https.oursMs, met: env2000.cpuMedianMs < 5 && env2000Https.oursMs < 5 },
   doubling: { target: '<= 2.0 per doubling', value: Math.max(...Object.values(scalingGrowth).map((g) => g.worstDoublingRatio)), met: Object.values(scalingGrowth).every((g) => g.worstDoublingRatio <= 2) },
 };
@@ -209,20 +197,19 @@ console.log(`### Throughput and latency (${rounds} interleaved rounds of ${secon
 console.log('| payload | server | requests/s | ratio to ceiling | p50 ms | p99 ms | server CPU µs/request | errors |');
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const row of throughput) {
-  const labels = [['ceiling', 'bare HTTPS ceiling'], ['framework', 'fastify, canned answer'], ['ours', 'sidecar-injector (cache on: repeated pod)'], ['rendering', 'sidecar-injector (cache off: every review rendered)']];
-  for (const [name, label] of labels) {
+  for (const [name, label] of [['ceiling', 'bare HTTPS ceiling'], ['framework', 'fastify, canned answer'], ['ours', 'sidecar-injector']]) {
     const r = row[name];
-    const ratio = { ceiling: 1, framework: row.frameworkRatio, ours: row.ratio, rendering: row.renderingRatio }[name];
+    const ratio = name === 'ceiling' ? 1 : name === 'ours' ? row.ratio : row.frameworkRatio;
     console.log(`| ${row.payload} (${row.requestBytes} B in, ${row.responseBytes} B out) | ${label} | ${f(r.rps, 0)} | ${f(ratio)} | ${r.p50} | ${r.p99} | ${f(r.cpuUsPerRequest, 0)} | ${r.errors} |`);
   }
 }
 console.log(`\n### Memory\n\nRSS ${f(memory.rssBeforeMiB, 1)} MiB before, ${f(memory.rssAfterMiB, 1)} MiB after ${memory.reviews} reviews (peak ${f(memory.rssMaxMiB, 1)} MiB; first half peak ${f(memory.rssFirstHalfMaxMiB, 1)}, second half peak ${f(memory.rssSecondHalfMaxMiB, 1)}); ${memory.errors} errors`);
 console.log('\n### Cost per review against the number of environment variables (plain pod)\n');
-console.log('| env vars | body bytes | in process, CPU ms (median) | in process, wall ms (median) | in process, wall ms (p90) | HTTPS round trip, median ms | HTTPS, cache hit, median ms | HTTPS ceiling, median ms |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| env vars | body bytes | in process, CPU ms (median) | in process, wall ms (median) | in process, wall ms (p90) | HTTPS round trip, median ms | HTTPS ceiling, median ms |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const e of inProcess.env) {
   const h = overHttps.env.find((x) => x.envCount === e.envCount);
-  console.log(`| ${e.envCount} | ${e.bytes} | ${f(e.cpuMedianMs, 3)} | ${f(e.medianMs, 3)} | ${f(e.p90Ms, 3)} | ${f(h.oursMs, 3)} | ${f(h.cachedMs, 3)} | ${f(h.ceilingMs, 3)} |`);
+  console.log(`| ${e.envCount} | ${e.bytes} | ${f(e.cpuMedianMs, 3)} | ${f(e.medianMs, 3)} | ${f(e.p90Ms, 3)} | ${f(h.oursMs, 3)} | ${f(h.ceilingMs, 3)} |`);
 }
 console.log('\n### Cost per review against body size (in process: median CPU ms per review; HTTPS: median round trip ms; ×N = ratio to the previous size)\n');
 const shapes = Object.keys(inProcess.shapes);
@@ -236,8 +223,7 @@ for (let i = 0; i < overHttps.bytes.length; i++) {
 console.log('\nGrowth: worst ratio between consecutive doublings, and log-log slope of the upper half (1.0 = linear):\n');
 for (const [name, g] of Object.entries(scalingGrowth)) console.log(`- ${name}: worst ×${f(g.worstDoublingRatio)}, slope ${f(g.slope)}`);
 console.log('\n### Targets\n');
-console.log(`- throughput ratio (plain pod), cache on, repeated pod ${f(targets.throughputRatio.value)} (target >= 0.70): ${targets.throughputRatio.met ? 'met' : 'NOT met'}`);
-console.log(`- throughput ratio (plain pod), cache off, every review rendered ${f(targets.renderingThroughputRatio.value)} (target >= 0.70): ${targets.renderingThroughputRatio.met ? 'met' : 'NOT met'}`);
+console.log(`- throughput ratio (plain pod) ${f(targets.throughputRatio.value)} (target >= 0.70): ${targets.throughputRatio.met ? 'met' : 'NOT met'}`);
 console.log(`- 2,000-variable pod ${f(env2000.cpuMedianMs, 3)} ms CPU in process (${f(env2000.medianMs, 3)} ms wall), ${f(env2000Https.oursMs, 3)} ms over HTTPS (target < 5 ms): ${targets.env2000Ms.met ? 'met' : 'NOT met'}`);
 console.log(`- doubling the size at most doubles the time: worst ×${f(targets.doubling.value)}: ${targets.doubling.met ? 'met' : 'NOT met'}`);
 console.log(`\nresults: ${join(opts.out, 'results.json')}, plot: ${opts.svg}`);

@@ -1,5 +1,4 @@
 /** AdmissionReview: envelope decoding and responses. */
 export { decodeReview, isPodCreate } from './decode.js';
-export { allow, deny, encodePatch, serializeReview, type AllowOptions } from './respond.js';
-export { ReviewCache, DEFAULT_REVIEW_CACHE_ENTRIES, type CachedInjection } from './review-cache.js';
+export { allow, deny, serializeReview, type AllowOptions } from './respond.js';
 export type * from './types.js';

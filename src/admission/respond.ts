@@ -6,25 +6,23 @@ import type { AdmissionResponse, AdmissionReview, ReviewVersion } from './types.
 
 export interface AllowOptions {
   patch?: readonly PatchOperation[];
-  /** The patch already encoded by `encodePatch` (a remembered answer); takes the place of `patch`. */
-  encodedPatch?: string;
-  warnings?: readonly string[];
-  auditAnnotations?: Readonly<Record<string, string>>;
+  warnings?: string[];
+  auditAnnotations?: Record<string, string>;
 }
 
 /** Warnings reach the client as HTTP headers; the apiserver caps their total size. */
 const MAX_WARNING_CHARS = 4096;
 
-function withExtras(response: AdmissionResponse, options: Omit<AllowOptions, 'patch' | 'encodedPatch'>): AdmissionResponse {
+function withExtras(response: AdmissionResponse, options: Omit<AllowOptions, 'patch'>): AdmissionResponse {
   const warnings = capWarnings(options.warnings ?? []);
   if (warnings.length > 0) response.warnings = warnings;
   if (options.auditAnnotations !== undefined && Object.keys(options.auditAnnotations).length > 0) {
-    response.auditAnnotations = { ...options.auditAnnotations };
+    response.auditAnnotations = options.auditAnnotations;
   }
   return response;
 }
 
-function capWarnings(warnings: readonly string[]): string[] {
+function capWarnings(warnings: string[]): string[] {
   const kept: string[] = [];
   let total = 0;
   for (const warning of warnings) {
@@ -39,18 +37,12 @@ function review(apiVersion: ReviewVersion, response: AdmissionResponse): Admissi
   return { apiVersion, kind: 'AdmissionReview', response };
 }
 
-/** The patch as the response carries it: base64 of its JSON; undefined for an empty patch. */
-export function encodePatch(ops: readonly PatchOperation[]): string | undefined {
-  return ops.length > 0 ? Buffer.from(JSON.stringify(ops)).toString('base64') : undefined;
-}
-
 /** Lets the object through, with a JSON patch when there is one (an empty patch is omitted). */
 export function allow(apiVersion: ReviewVersion, uid: string, options: AllowOptions = {}): AdmissionReview {
   const response: AdmissionResponse = { uid, allowed: true };
-  const patch = options.encodedPatch ?? (options.patch === undefined ? undefined : encodePatch(options.patch));
-  if (patch !== undefined && patch !== '') {
+  if (options.patch !== undefined && options.patch.length > 0) {
     response.patchType = 'JSONPatch';
-    response.patch = patch;
+    response.patch = Buffer.from(JSON.stringify(options.patch)).toString('base64');
   }
   return review(apiVersion, withExtras(response, options));
 }
@@ -61,7 +53,7 @@ export function deny(
   uid: string,
   code: number,
   message: string,
-  options: Omit<AllowOptions, 'patch' | 'encodedPatch'> = {},
+  options: Omit<AllowOptions, 'patch'> = {},
 ): AdmissionReview {
   const response: AdmissionResponse = { uid, allowed: false, status: { code, message, reason: code >= 500 ? 'InternalError' : 'BadRequest' } };
   return review(apiVersion, withExtras(response, options));

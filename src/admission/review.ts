@@ -20,8 +20,7 @@ import type { Logger } from '../observability/logger.js';
 import { diffPatch, verifyPatch } from '../patch/index.js';
 import { isPodCreate } from './decode.js';
 import { explain } from './explain.js';
-import { allow, deny, encodePatch } from './respond.js';
-import type { CachedInjection, ReviewCache } from './review-cache.js';
+import { allow, deny } from './respond.js';
 import type { AdmissionReview, DecodedReview } from './types.js';
 
 export type ReviewDecision = 'injected' | 'skipped' | 'not-applicable' | 'denied' | 'error';
@@ -37,8 +36,6 @@ export interface ReviewOutcome {
   reason: string;
   durationSeconds: number;
   patchOps: number;
-  /** Whether the answer came from the review cache; absent when the cache was not consulted. */
-  cache?: 'hit' | 'miss';
 }
 
 export interface ReviewContext {
@@ -51,10 +48,6 @@ export interface ReviewContext {
   onInternalError: 'allow' | 'deny';
   /** The injection engine; tests substitute a faulty one to exercise failure handling. */
   engine?: Engine;
-  /** Answers for pods seen before; not consulted with a substitute engine. */
-  cache?: ReviewCache;
-  /** The request body as received: the cache keys on it (less its uid). */
-  rawBody?: string;
 }
 
 /** The two engine functions a review uses. */
@@ -90,11 +83,10 @@ export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { revi
   };
   const log = ctx.logger.child(identity);
 
-  const finish = (review: AdmissionReview, decision: ReviewDecision, reason: string, patchOps = 0, cache?: 'hit' | 'miss') => {
+  const finish = (review: AdmissionReview, decision: ReviewDecision, reason: string, patchOps = 0) => {
     const outcome: ReviewOutcome = { ...identity, decision, reason, patchOps, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
-    if (cache !== undefined) outcome.cache = cache;
     const level = decision === 'error' ? 'error' : decision === 'denied' ? 'warn' : 'info';
-    log[level]({ decision, reason, patchOps, ...(cache === undefined ? {} : { cache }), durationMs: Math.round(outcome.durationSeconds * 1e6) / 1e3 }, 'review');
+    log[level]({ decision, reason, patchOps, durationMs: Math.round(outcome.durationSeconds * 1e6) / 1e3 }, 'review');
     return { review, outcome };
   };
 
@@ -109,27 +101,14 @@ export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { revi
   if (ctx.network !== undefined) injectionRequest.network = ctx.network;
 
   const engine = ctx.engine ?? injection;
-  const cache = ctx.engine === undefined && ctx.cache?.enabled === true ? ctx.cache : undefined;
-  const answer = (injected: CachedInjection) =>
-    allow(apiVersion, request.uid, { ...(injected.patch === undefined ? {} : { encodedPatch: injected.patch }), warnings: injected.warnings, auditAnnotations: injected.auditAnnotations });
   try {
     const decision = engine.decide(injectionRequest, ctx.config, 'webhook');
     if (!decision.inject) return finish(allow(apiVersion, request.uid, explain(decision)), 'skipped', decision.reason);
-    const key = cache?.key(ctx.config, { namespace, clusterId: ctx.clusterId, network: ctx.network, pod, body: ctx.rawBody });
-    const remembered = key === undefined ? undefined : cache!.get(key);
-    if (remembered !== undefined) return finish(answer(remembered), 'injected', remembered.reason, remembered.patchOps, 'hit');
     const rendered = engine.render(injectionRequest, ctx.config);
     const ops = diffPatch(pod, rendered);
     verifyPatch(pod, ops, rendered);
-    const patch = encodePatch(ops);
-    const injected: CachedInjection = {
-      ...(patch === undefined ? {} : { patch }),
-      patchOps: ops.length,
-      reason: ops.length === 0 ? 'already-injected' : decision.reason,
-      ...explain(decision, rendered),
-    };
-    if (key !== undefined) cache!.set(key, injected);
-    return finish(answer(injected), 'injected', injected.reason, injected.patchOps, key === undefined ? undefined : 'miss');
+    const reason = ops.length === 0 ? 'already-injected' : decision.reason;
+    return finish(allow(apiVersion, request.uid, { patch: ops, ...explain(decision, rendered) }), 'injected', reason, ops.length);
   } catch (err) {
     if (isInjectorError(err) && (err.code === 'INVALID_ANNOTATION' || err.code === 'INVALID_POD')) {
       return finish(deny(apiVersion, request.uid, 400, err.message), 'denied', err.code === 'INVALID_POD' ? 'invalid-pod' : 'invalid-annotation');

@@ -6,7 +6,6 @@
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REVIEW_CACHE_ENTRIES, ReviewCache } from '../admission/review-cache.js';
 import { DEFAULT_DEV_SANS, ensureDevCertificates } from '../certs/dev.js';
 import { FileCertificateSource, type CertificatePair } from '../certs/file-source.js';
 import { generateCa, generateServingCert } from '../certs/generate.js';
@@ -38,8 +37,6 @@ flags:
   --mesh-config FILE           mesh config (YAML; ConfigMap istio, key mesh)
   --config-dir DIR             a directory holding files named values, config and mesh
   --max-body-bytes N           largest accepted review (default ${DEFAULT_BODY_LIMIT})
-  --review-cache-size N        answers kept for pods seen before (identical replicas are
-                               rendered once); 0 disables (default ${DEFAULT_REVIEW_CACHE_ENTRIES})
   --on-internal-error MODE     allow (default): a pod whose injection fails because of a fault of
                                ours is admitted without a sidecar, with a warning; deny: refused
   --shutdown-delay-seconds N   on SIGTERM, keep serving (and report not ready) this long first,
@@ -94,7 +91,6 @@ export async function run(argv: string[]): Promise<number> {
       'config-dir': { type: 'string' },
       'max-body-bytes': { type: 'string' },
       'on-internal-error': { type: 'string', default: 'allow' },
-      'review-cache-size': { type: 'string', default: String(DEFAULT_REVIEW_CACHE_ENTRIES) },
       'shutdown-grace-seconds': { type: 'string', default: '20' },
       'shutdown-delay-seconds': { type: 'string', default: '5' },
       'monitoring-port': { type: 'string', default: '15014' },
@@ -125,7 +121,6 @@ export async function run(argv: string[]): Promise<number> {
   const port = integer('port', values.port ?? process.env.PORT ?? '9443', 0, 65535);
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   const bodyLimit = integer('max-body-bytes', values['max-body-bytes'] ?? String(DEFAULT_BODY_LIMIT), 1024, 1024 * 1024 * 1024);
-  const reviewCache = new ReviewCache({ maxEntries: integer('review-cache-size', values['review-cache-size']!, 0, 1_000_000) });
   const graceSeconds = integer('shutdown-grace-seconds', values['shutdown-grace-seconds']!, 0, 3600);
   const delaySeconds = integer('shutdown-delay-seconds', values['shutdown-delay-seconds']!, 0, 300);
   if ((values['tls-cert-file'] === undefined) !== (values['tls-key-file'] === undefined)) {
@@ -180,7 +175,6 @@ export async function run(argv: string[]): Promise<number> {
     logger,
     bodyLimit,
     onInternalError,
-    reviewCache,
     onReview: (outcome) => metrics.observeReview(outcome),
     readiness: () => [certs.problem(), stopping ? 'shutting down' : undefined].filter((p): p is string => p !== undefined),
   });

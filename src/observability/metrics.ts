@@ -30,7 +30,6 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Injec
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
-  const cache = new Counter({ name: 'sidecar_injector_review_cache_total', help: 'Injected reviews answered from the review cache (hit) or rendered (miss).', labelNames: ['result'], registers: [registry] });
   const reloads = new Counter({ name: 'sidecar_injector_config_reloads_total', help: 'Configuration reloads, by result.', labelNames: ['result'], registers: [registry] });
   const certExpiry = new Gauge({ name: 'sidecar_injector_certificate_expiry_seconds', help: 'Expiry of the serving certificate, in seconds since the Unix epoch.', registers: [registry] });
   const rotations = new Counter({ name: 'sidecar_injector_certificate_rotations_total', help: 'Serving certificates swapped in without a restart.', registers: [registry] });
@@ -39,7 +38,6 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Injec
     observeReview(outcome) {
       requests.inc();
       time.observe(outcome.durationSeconds);
-      if (outcome.cache !== undefined) cache.inc({ result: outcome.cache });
       switch (outcome.decision) {
         case 'injected':
           success.inc();

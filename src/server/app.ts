@@ -5,20 +5,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { SecureContextOptions } from 'node:tls';
 import type { Engine, ReviewOutcome } from '../admission/review.js';
-import type { ReviewCache } from '../admission/review-cache.js';
 import type { InjectorConfig } from '../config/index.js';
 import { InjectorError, isInjectorError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerInjectRoutes } from './routes/inject.js';
 import { statusBody } from './status-body.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The JSON body as received (the review cache keys on it). */
-    rawBody?: string;
-  }
-}
 
 /** Reviews of pods with large specs run to several MiB; the apiserver itself caps requests at 3 MiB objects. */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -36,8 +28,6 @@ export interface AppDeps {
   onInternalError?: 'allow' | 'deny';
   /** The injection engine (default: the real one); tests substitute a faulty one. */
   engine?: Engine;
-  /** Answers for pods seen before (default: none, every review is rendered). */
-  reviewCache?: ReviewCache;
   /** TLS options; listen.ts passes them. Without them the app speaks plain HTTP (tests' inject()). */
   https?: SecureContextOptions & { minVersion?: 'TLSv1.2' | 'TLSv1.3'; ALPNProtocols?: string[] };
 }
@@ -82,10 +72,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify(options) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
-  app.decorateRequest('rawBody', undefined);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     try {
-      request.rawBody = body as string;
       done(null, parseJsonBody(body as string));
     } catch (err) {
       done(err as Error, undefined);

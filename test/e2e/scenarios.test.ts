@@ -67,6 +67,27 @@ describe('pod creation through the apiserver with sidecar-injector registered', 
     assert.equal(proxy.env.find((e: any) => e.name === 'ISTIO_META_WORKLOAD_NAME').value, 'web');
   });
 
+  it('gives every replica of a ReplicaSet the same patch, though each has its own token volume', async () => {
+    const replica = () => {
+      const pod = appPod();
+      delete pod.metadata.name;
+      pod.metadata.generateName = 'cart-5f6d7c8b9a-';
+      pod.metadata.labels = { app: 'cart', 'pod-template-hash': '5f6d7c8b9a' };
+      pod.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'cart-5f6d7c8b9a', uid: 'rs-uid', controller: true }];
+      return pod;
+    };
+    const results: Awaited<ReturnType<Harness['api']['createPod']>>[] = [];
+    for (let i = 0; i < 3; i++) results.push(await h.api.createPod('shop', replica()));
+    for (const result of results) {
+      assert.deepEqual(result.calls.map((c) => [c.round, c.outcome.kind]), [[0, 'patched'], [1, 'allowed']]);
+      assert.deepEqual(result.calls[0]!.outcome, results[0]!.calls[0]!.outcome);
+    }
+    // The ServiceAccount plugin names each pod's token volume at random before webhooks run, so
+    // the reviews of replicas are not identical (a cache of whole reviews would never hit).
+    const tokenVolume = (r: (typeof results)[number]) => r.calls[0]!.sent.body.request.object.spec.volumes.find((v: any) => v.name.startsWith('kube-api-access-')).name;
+    assert.equal(new Set(results.map(tokenVolume)).size, 3);
+  });
+
   it('answers a dry run like a real one', async () => {
     const { pod, calls } = await h.api.createPod('shop', appPod('dry'), { dryRun: true });
     assert.equal(calls[0]!.sent.body.request.dryRun, true);

@@ -17,7 +17,6 @@ import { generateCa, generateServingCert } from '../../src/certs/generate.js';
 import { defaultConfig } from '../../src/config/index.js';
 import { ConfigWatcher } from '../../src/config/watch.js';
 import { createMetrics, startMonitoringServer } from '../../src/observability/metrics.js';
-import { ReviewCache } from '../../src/admission/review-cache.js';
 import { startServer } from '../../src/server/listen.js';
 import { reviewFixtureText } from '../support/fixtures.js';
 import { httpsRequest } from '../support/https-client.js';
@@ -170,19 +169,16 @@ describe('metrics', () => {
   it('counts reviews with Istio names on the monitoring port', async () => {
     const metrics = createMetrics({ processMetrics: false });
     const ca = await generateCa();
-    const reviewCache = new ReviewCache({ maxEntries: 8 });
-    const server = await startServer({ host: '127.0.0.1', port: 0, tls: await generateServingCert(ca, { sans: ['localhost'] }), getConfig: defaultConfig, logger: silent, reviewCache, onReview: (o) => metrics.observeReview(o) });
+    const server = await startServer({ host: '127.0.0.1', port: 0, tls: await generateServingCert(ca, { sans: ['localhost'] }), getConfig: defaultConfig, logger: silent, onReview: (o) => metrics.observeReview(o) });
     const monitoring = await startMonitoringServer(metrics, '127.0.0.1', 0);
     try {
-      for (const fixture of ['pod-plain', 'pod-opted-out', 'pod-bad-annotation', 'pod-plain']) {
+      for (const fixture of ['pod-plain', 'pod-opted-out', 'pod-bad-annotation']) {
         await httpsRequest(`https://localhost:${server.port}/inject`, { ca: ca.cert, method: 'POST', body: reviewFixtureText(fixture), headers: { 'content-type': 'application/json' } });
       }
       metrics.observeConfigReload(false);
       const text = await fetch(`http://127.0.0.1:${monitoring.port}/metrics`).then((r) => r.text());
-      assert.match(text, /^sidecar_injection_requests_total 4$/m);
-      assert.match(text, /^sidecar_injection_success_total 2$/m);
-      assert.match(text, /^sidecar_injector_review_cache_total\{result="miss"\} 1$/m);
-      assert.match(text, /^sidecar_injector_review_cache_total\{result="hit"\} 1$/m);
+      assert.match(text, /^sidecar_injection_requests_total 3$/m);
+      assert.match(text, /^sidecar_injection_success_total 1$/m);
       assert.match(text, /^sidecar_injection_skip_total\{reason="label-opt-out"\} 1$/m);
       assert.match(text, /^sidecar_injection_failure_total\{reason="invalid-annotation"\} 1$/m);
       assert.match(text, /^sidecar_injection_time_seconds_bucket\{le="0.005"\} \d+$/m);

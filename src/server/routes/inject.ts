@@ -36,8 +36,6 @@ export function registerInjectRoutes(app: FastifyInstance, deps: AppDeps): void 
       onInternalError: deps.onInternalError ?? 'allow',
     };
     if (deps.engine !== undefined) ctx.engine = deps.engine;
-    if (deps.reviewCache !== undefined) ctx.cache = deps.reviewCache;
-    if (request.rawBody !== undefined) ctx.rawBody = request.rawBody;
     if (path.clusterId !== undefined) ctx.clusterId = path.clusterId;
     if (path.network !== undefined) ctx.network = path.network;
     const { review, outcome } = handleReview(decoded, ctx);

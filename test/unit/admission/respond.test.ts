@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allow, deny, isPodCreate } from '../../../src/admission/index.js';
+import { pino } from 'pino';
+import { allow, decodeReview, deny, isPodCreate, serializeReview } from '../../../src/admission/index.js';
+import { handleReview } from '../../../src/admission/review.js';
+import { defaultConfig } from '../../../src/config/index.js';
+import { reviewFixture } from '../../support/fixtures.js';
 
 describe('AdmissionReview responses', () => {
   it('omits patch and patchType when the patch is empty', () => {
@@ -44,4 +48,17 @@ describe('isPodCreate', () => {
   for (const [name, request, expected] of cases) {
     it(`is ${expected} for ${name}`, () => assert.equal(isPodCreate(request as never), expected));
   }
+});
+
+describe('serializeReview', () => {
+  it('gives the same JSON as JSON.stringify, for answers with and without a patch', () => {
+    const context = { config: defaultConfig(), logger: pino({ level: 'silent' }), onInternalError: 'deny' as const };
+    for (const name of ['pod-plain', 'pod-opted-out', 'pod-bad-annotation', 'service-create', 'pod-v1beta1']) {
+      const body = reviewFixture(name);
+      body.request.uid = 'uid-"quoted"\u2028';
+      const { review } = handleReview(decodeReview(body), context);
+      assert.deepEqual(JSON.parse(serializeReview(review)), JSON.parse(JSON.stringify(review)), name);
+    }
+    assert.ok(serializeReview(allow('admission.k8s.io/v1', 'u', { patch: [{ op: 'add', path: '/a', value: 1 }] })).endsWith('"patch":"W3sib3AiOiJhZGQiLCJwYXRoIjoiL2EiLCJ2YWx1ZSI6MX1d"}}'));
+  });
 });

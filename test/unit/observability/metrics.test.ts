@@ -27,17 +27,6 @@ describe('injector metrics', () => {
     assert.match(text, /^sidecar_injection_failure_total\{reason="injection-failed"\} 1$/m);
   });
 
-  it('counts review cache hits and misses, and nothing for reviews that did not consult it', async () => {
-    const metrics = createMetrics({ processMetrics: false });
-    metrics.observeReview({ ...outcome('injected', 'policy-enabled', 0.002), cache: 'miss' });
-    metrics.observeReview({ ...outcome('injected', 'policy-enabled', 0.0001), cache: 'hit' });
-    metrics.observeReview({ ...outcome('injected', 'policy-enabled', 0.0001), cache: 'hit' });
-    metrics.observeReview(outcome('skipped', 'host-network', 0.0004));
-    const text = await metrics.registry.metrics();
-    assert.match(text, /^sidecar_injector_review_cache_total\{result="hit"\} 2$/m);
-    assert.match(text, /^sidecar_injector_review_cache_total\{result="miss"\} 1$/m);
-  });
-
   it('has buckets fine enough to tell half a millisecond from two', async () => {
     const metrics = createMetrics({ processMetrics: false });
     metrics.observeReview(outcome('skipped', 'host-network', 0.0004));
