@@ -4,12 +4,12 @@
  * annotation is reported, each as
  * `invalid value '<value>' for annotation '<name>': <parameter> invalid: <reason>`.
  */
-import { shownValue } from './shown-value.js';
 import { InjectorError } from '../../errors.js';
 import { isValidQuantity } from '../quantity.js';
 import { parseCidrList } from './cidr.js';
 import { parseGoBool, parseGoUint } from './go-text.js';
 import { parseInterfaceList } from './interfaces.js';
+import { shownValue } from './shown-value.js';
 import { parsePort, parsePortList } from './ports.js';
 import { proxyConfigProblem } from './proxy-config.js';
 
