@@ -20,9 +20,28 @@ import type { JsonObject, Pod } from './types.js';
 
 const RANGE = /\{\{-?\s*range\s+\$\w+\s*,\s*\$(\w+)\s*:=\s*\.Spec\.Containers\s*-?\}\}([\s\S]*?)\{\{-?\s*end\s*-?\}\}/g;
 
+/** A DNS-1123 label: what the apiserver requires of a container name. */
+const CONTAINER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Names go into the template's YAML text as they are, like Go templates put them: a name that is
+ * not a DNS-1123 label (which the apiserver would refuse after the webhooks anyway) could change
+ * the YAML's structure, or nest it deep enough to overflow the parser. Such a pod is denied here.
+ */
+function containerNames(pod: Pod, template: string): string[] {
+  return ((pod.spec?.containers ?? []) as JsonObject[]).map((c) => {
+    const name = String(c.name ?? '');
+    if (!CONTAINER_NAME.test(name)) {
+      const shown = name.length > 64 ? `${name.slice(0, 64)}... (${name.length} characters)` : name;
+      throw new InjectorError('INVALID_POD', `container name ${JSON.stringify(shown)} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters), so template '${template}' cannot be applied; the apiserver would refuse the pod anyway`);
+    }
+    return name;
+  });
+}
+
 /** Expands and parses a custom template into a pod fragment. */
 export function renderCustomTemplate(name: string, text: string, pod: Pod): JsonObject {
-  const containers = ((pod.spec?.containers ?? []) as JsonObject[]).map((c) => String(c.name ?? ''));
+  const containers = text.search(RANGE) === -1 ? [] : containerNames(pod, name);
   const expanded = text.replace(RANGE, (_all, variable: string, body: string) => {
     const field = new RegExp(`\\{\\{-?\\s*\\$${variable}\\.Name\\s*-?\\}\\}`, 'g');
     return containers.map((container) => body.replace(field, container)).join('');

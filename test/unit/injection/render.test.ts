@@ -149,6 +149,20 @@ describe('render', () => {
     assert.deepEqual(web.env, [{ name: 'X', value: '1' }]);
   });
 
+  it('denies a pod whose container name would change the custom template YAML it is put into', () => {
+    const cfg = buildConfig({ injector: { templates: { extra: 'spec:\n  containers:\n  {{- range $i, $c := .Spec.Containers }}\n  - name: {{ $c.Name }}\n    env:\n    - name: X\n      value: "1"\n  {{- end }}\n' } } });
+    for (const name of ['web\n    securityContext: {privileged: true}', '['.repeat(200_000), 'Web', 'a'.repeat(64)]) {
+      assert.throws(
+        () => render({ pod: pod({ annotations: { 'inject.istio.io/templates': 'sidecar,extra' }, containers: [{ name, image: 'nginx' }] }), namespace: 'demo' }, cfg),
+        (err: any) => err.code === 'INVALID_POD' && /is not a DNS-1123 label .*template 'extra' cannot be applied/.test(err.message) && err.message.length < 600,
+      );
+    }
+    // Templates without the range construct do not read container names.
+    const plain = buildConfig({ injector: { templates: { label: 'metadata:\n  labels:\n    extra: "yes"\n' } } });
+    const out = render({ pod: pod({ annotations: { 'inject.istio.io/templates': 'sidecar,label' }, containers: [{ name: 'Web', image: 'nginx' }] }), namespace: 'demo' }, plain);
+    assert.equal(out.metadata!.labels!.extra, 'yes');
+  });
+
   it('loads a custom template with Go actions it cannot evaluate, and refuses pods that select it', () => {
     const cfg = buildConfig({ injector: { templates: { bad: 'metadata:\n  labels:\n    x: {{ .Values.global.hub }}\n' } } });
     assert.throws(
