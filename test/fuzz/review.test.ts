@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { defaultConfig } from '../../src/config/index.js';
+import { buildConfig, defaultConfig } from '../../src/config/index.js';
 import { buildApp } from '../../src/server/app.js';
 import { decodeAnswer } from '../e2e/emulator/call.js';
 import { applyJsonPatchV4 } from '../e2e/emulator/json-patch-v4.js';
@@ -118,6 +118,34 @@ describe('fuzzing the webhook', () => {
         if (outcome.kind === 'denied') assert.ok(outcome.code === 400 || INTERNAL_ERROR.test(outcome.message), outcome.message);
       }),
       RUNS * 2,
+    );
+  });
+
+  it('puts any container name into a custom template safely: a valid answer or a 400 naming the container', async () => {
+    const template = 'spec:\n  containers:\n  {{- range $i, $c := .Spec.Containers }}\n  - name: {{ $c.Name }}\n    env:\n    - name: EXTRA\n      value: "1"\n  {{- end }}\n';
+    const config = buildConfig({ injector: { templates: { extra: template } } });
+    const withTemplate = buildApp({ getConfig: () => config, logger: pino({ level: 'silent' }), onInternalError: 'deny' });
+    const name = fc.oneof(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/), fc.string({ maxLength: 40 }), fc.constantFrom('a\n    privileged: true', 'x: {y: 1}', '[[[[', '{{ .Values }}', '- b', 'UPPER', 'a'.repeat(64)), fc.nat({ max: 200_000 }).map((n) => '['.repeat(n + 1)));
+    await check(
+      fc.asyncProperty(fc.uniqueArray(name, { minLength: 1, maxLength: 3 }), async (names) => {
+        const review = reviewFixture('pod-plain');
+        review.request.object.metadata.annotations = { 'inject.istio.io/templates': 'sidecar,extra' };
+        review.request.object.spec.containers = names.map((n) => ({ name: n, image: 'nginx' }));
+        const res = await withTemplate.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(review) });
+        const outcome = decodeAnswer(res.statusCode, res.rawPayload, review, WEBHOOK);
+        assert.notEqual(outcome.kind, 'failed', outcome.kind === 'failed' ? outcome.message : '');
+        const valid = names.every((n) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n));
+        if (!valid) {
+          assert.equal(outcome.kind, 'denied');
+          if (outcome.kind === 'denied') assert.match(outcome.message, /is not a DNS-1123 label .*template 'extra'/);
+          return;
+        }
+        assert.equal(outcome.kind, 'patched');
+        if (outcome.kind !== 'patched') return;
+        const patched = applyJsonPatchV4(review.request.object, outcome.ops);
+        for (const n of names) assert.deepEqual(patched.spec.containers.find((c: any) => c.name === n).env, [{ name: 'EXTRA', value: '1' }]);
+      }),
+      RUNS,
     );
   });
 
