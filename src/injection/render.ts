@@ -9,7 +9,6 @@ import { validateAnnotations } from './annotations/index.js';
 import { shownValue } from './annotations/shown-value.js';
 import { buildContext, type RenderContext } from './context.js';
 import { renderCustomTemplate } from './custom-template.js';
-import { cloneJson } from '../patch/equal.js';
 import { keepDefaults, overlayObject } from './overlay.js';
 import { applyPrometheusMerge, restorePrometheusAnnotations } from './prometheus.js';
 import { keepProbeDefaults, restoreAppProbes, type RewrittenProbes } from './probe-restore.js';
@@ -20,6 +19,7 @@ import { sidecarTemplate, type Fragment } from './templates/sidecar.js';
 import type { InjectionRequest, JsonObject, Pod } from './types.js';
 import { canonicalQuantity } from './quantity.js';
 import { goContainerJson } from './go-json.js';
+import { workingCopy } from './working-copy.js';
 
 export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
 export const OVERRIDES_ANNOTATION = 'proxy.istio.io/overrides';
@@ -314,7 +314,7 @@ function probeRewriteEnabled(pod: Pod, ctx: RenderContext): boolean {
 /** Renders the injected pod. Throws InjectorError for invalid annotations or templates. */
 export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   validateAnnotations(req.pod.metadata?.annotations ?? {});
-  const pod = cloneJson(req.pod) as Pod;
+  const pod = workingCopy(req.pod);
   pod.metadata ??= {};
   pod.spec ??= { containers: [] };
   const previous = stripPreviousInjection(pod);

@@ -16,6 +16,8 @@ import { buildApp } from '../../src/server/app.js';
 import { decodeAnswer } from '../e2e/emulator/call.js';
 import { applyJsonPatchV4 } from '../e2e/emulator/json-patch-v4.js';
 import { defaultPod, validatePod } from '../e2e/emulator/pod-validation.js';
+import { render } from '../../src/injection/index.js';
+import { deepFreeze } from '../support/deep-freeze.js';
 import { reviewFixture } from '../support/fixtures.js';
 import { ANNOTATION_VALUES, check, paths, pod, reviewOf, RUNS, setAt, STRICT } from './arbitraries.js';
 
@@ -66,6 +68,33 @@ describe('fuzzing the webhook', () => {
         const second = await send(JSON.stringify(again));
         const secondOutcome = decodeAnswer(second.status, second.body, again, WEBHOOK);
         assert.equal(secondOutcome.kind, 'allowed', `re-injection changes nothing: ${JSON.stringify(secondOutcome).slice(0, 400)}`);
+      }),
+      RUNS,
+    );
+  });
+
+  it('renders without changing the pod it is given, first injection and re-injection', async () => {
+    const config = defaultConfig();
+    /** The rendered pod, or the message of the error rendering throws. */
+    const attempt = (p: unknown) => {
+      try {
+        return { pod: render({ pod: p as any, namespace: 'demo' }, config) };
+      } catch (err) {
+        return { error: (err as Error).message };
+      }
+    };
+    await check(
+      fc.asyncProperty(pod, async (p) => {
+        const original = structuredClone(p);
+        const free = attempt(p);
+        assert.deepEqual(p, original, 'render changed its input');
+        // A frozen pod makes any change in place throw: the answer must be the same.
+        assert.deepEqual(attempt(deepFreeze(structuredClone(p))), free);
+        if (free.pod === undefined) return;
+        const injected = defaultPod(structuredClone(free.pod));
+        const again = attempt(deepFreeze(structuredClone(injected)));
+        assert.deepEqual(again, attempt(injected));
+        assert.deepEqual(injected, defaultPod(structuredClone(free.pod)), 'render changed its input on re-injection');
       }),
       RUNS,
     );

@@ -1,0 +1,43 @@
+/**
+ * The pod rendering starts from. Rendering replaces whole values as it goes, and changes in place
+ * only these: the pod, its metadata, labels and annotations, the spec and its lists, each
+ * container and its lifecycle (probes and hooks are replaced on them). So only those are copied;
+ * everything under them (environment lists, mounts, ports, volumes' contents) is shared with the
+ * review's pod, which stays untouched. A copy of the whole pod would cost more than the rest of
+ * rendering for a pod with thousands of variables; sharing also lets the diff skip, by identity,
+ * everything rendering left alone.
+ */
+import type { JsonObject, Pod } from './types.js';
+
+function isMap(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function copyContainer(container: unknown): unknown {
+  if (!isMap(container)) return container;
+  const copy: JsonObject = { ...container };
+  if (isMap(container.lifecycle)) copy.lifecycle = { ...container.lifecycle };
+  return copy;
+}
+
+/** A copy of `pod` that rendering may change in place without changing `pod`. */
+export function workingCopy(pod: Pod): Pod {
+  const copy: Pod = { ...pod };
+  if (isMap(pod.metadata)) {
+    const metadata: JsonObject = { ...pod.metadata };
+    if (isMap(metadata.annotations)) metadata.annotations = { ...metadata.annotations };
+    if (isMap(metadata.labels)) metadata.labels = { ...metadata.labels };
+    copy.metadata = metadata;
+  }
+  if (isMap(pod.spec)) {
+    const spec: JsonObject = { ...pod.spec };
+    for (const list of ['initContainers', 'containers'] as const) {
+      if (Array.isArray(spec[list])) spec[list] = (spec[list] as unknown[]).map(copyContainer);
+    }
+    for (const list of ['volumes', 'imagePullSecrets'] as const) {
+      if (Array.isArray(spec[list])) spec[list] = [...(spec[list] as unknown[])];
+    }
+    copy.spec = spec;
+  }
+  return copy;
+}
