@@ -63,8 +63,29 @@ export function protoDuration(value: string): string {
   return `${seconds}.${trimmed}s`;
 }
 
+/**
+ * PROXY_CONFIG of the configuration's own (deep-frozen) proxy configs, which every pod without a
+ * `proxy.istio.io/config` annotation shares: computed once per configuration, not per pod.
+ */
+const frozenProxyConfigJson = new WeakMap<object, string>();
+
 /** PROXY_CONFIG: fields that differ from Istio's defaults, proto order, one trailing newline. */
 export function proxyConfigJson(config: Record<string, any>): string {
+  if (!Object.isFrozen(config)) return renderProxyConfigJson(config);
+  let json = frozenProxyConfigJson.get(config);
+  if (json === undefined) {
+    json = renderProxyConfigJson(config);
+    if (isDeepFrozen(config)) frozenProxyConfigJson.set(config, json);
+  }
+  return json;
+}
+
+function isDeepFrozen(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  return Object.isFrozen(value) && Object.values(value).every(isDeepFrozen);
+}
+
+function renderProxyConfigJson(config: Record<string, any>): string {
   const defaults = defaultProxyConfig();
   const out: Record<string, unknown> = {};
   const keys = [...FIELD_ORDER, ...Object.keys(config).filter((k) => !FIELD_ORDER.includes(k)).sort()];

@@ -10,8 +10,9 @@ export function escapeSegment(segment: string): string {
 export function parsePointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw new Error(`invalid JSON pointer '${path}': must start with '/'`);
-  return path
-    .slice(1)
-    .split('/')
-    .map((segment) => (segment.includes('~') ? segment.replace(/~1/g, '/').replace(/~0/g, '~') : segment));
+  const segments = path.slice(1).split('/');
+  if (path.includes('~')) {
+    for (let i = 0; i < segments.length; i++) segments[i] = segments[i]!.replace(/~1/g, '/').replace(/~0/g, '~');
+  }
+  return segments;
 }

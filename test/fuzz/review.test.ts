@@ -17,7 +17,7 @@ import { decodeAnswer } from '../e2e/emulator/call.js';
 import { applyJsonPatchV4 } from '../e2e/emulator/json-patch-v4.js';
 import { defaultPod, validatePod } from '../e2e/emulator/pod-validation.js';
 import { render } from '../../src/injection/index.js';
-import { deepFreeze } from '../support/deep-freeze.js';
+import { deepFreeze } from '../../src/config/merge.js';
 import { reviewFixture } from '../support/fixtures.js';
 import { ANNOTATION_VALUES, check, paths, pod, reviewOf, RUNS, setAt, STRICT } from './arbitraries.js';
 

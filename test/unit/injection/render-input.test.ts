@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultConfig } from '../../../src/config/index.js';
 import { render, type Pod } from '../../../src/injection/index.js';
-import { deepFreeze } from '../../support/deep-freeze.js';
+import { deepFreeze } from '../../../src/config/merge.js';
 import { reviewFixture } from '../../support/fixtures.js';
 
 const config = defaultConfig();
