@@ -123,6 +123,23 @@ describe('render', () => {
     assert.equal(proxy.env.find((e: any) => e.name === 'PROXY_CONFIG').value, '{"concurrency":3}\n');
   });
 
+  it('PROXY_CONFIG follows the configuration: each (reloaded) configuration and each annotated pod gets its own', () => {
+    const proxyConfigOf = (out: Pod) => out.spec!.containers.find((c: any) => c.name === 'istio-proxy').env.find((e: any) => e.name === 'PROXY_CONFIG').value;
+    const renderWith = (cfg: ReturnType<typeof defaultConfig>, annotations?: Record<string, string>) => proxyConfigOf(render({ pod: pod(annotations ? { annotations } : {}), namespace: 'demo', nativeSidecars: false }, cfg));
+    const first = buildConfig({ mesh: { defaultConfig: { concurrency: 4 } } });
+    assert.equal(renderWith(first), '{"concurrency":4}\n');
+    assert.equal(renderWith(first), '{"concurrency":4}\n');
+    const reloaded = buildConfig({ mesh: { defaultConfig: { concurrency: 6, drainDuration: '1m30s' } } });
+    assert.equal(renderWith(reloaded), '{"drainDuration":"90s","concurrency":6}\n');
+    assert.equal(renderWith(first, { 'proxy.istio.io/config': 'concurrency: 8' }), '{"concurrency":8}\n');
+    assert.equal(renderWith(first), '{"concurrency":4}\n');
+    // A configuration that is not frozen may change between pods: never remembered.
+    const mutable = structuredClone(first);
+    assert.equal(renderWith(mutable), '{"concurrency":4}\n');
+    mutable.mesh.defaultConfig.concurrency = 5;
+    assert.equal(renderWith(mutable), '{"concurrency":5}\n');
+  });
+
   it('interception mode NONE without native sidecars adds no init container', () => {
     const out = render({ pod: pod({ annotations: { 'sidecar.istio.io/interceptionMode': 'NONE' } }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
     assert.equal(out.spec!.initContainers, undefined);
