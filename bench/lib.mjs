@@ -5,8 +5,8 @@ import { Agent, request } from 'node:https';
 import autocannon from 'autocannon';
 
 /** Starts a child process and resolves with the first line on stdout that `match` accepts, parsed. */
-export function startChild(args, match, { timeoutMs = 15_000, stdout } = {}) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startChild(args, match, { timeoutMs = 15_000, stdout, env } = {}) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], ...(env ? { env } : {}) });
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => {

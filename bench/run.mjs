@@ -4,7 +4,8 @@
 //      AdmissionReview and answers a canned response of the same size (the ceiling of the
 //      stack), and against fastify alone answering the same canned response; same payload,
 //      16 keep-alive connections;
-//   2. memory: RSS of our server during and after 100,000 reviews;
+//   2. memory: heap and RSS of our server after a full garbage collection, before and after
+//      100,000 reviews;
 //   3. the cost of one review against pod size (1 to 2,000 environment variables; 1 KB to 1 MB
 //      bodies in three shapes), in process and over HTTPS, with an SVG plot.
 // Loopback only; every run is bounded by a duration or a count.
@@ -15,7 +16,7 @@
 //          --out DIR     results.json (default bench/results)
 //          --svg FILE    the plot (default docs/benchmark-scaling.svg)
 //          --quick       short runs, to check the harness (seconds 2, reviews 5000, small budgets)
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -102,23 +103,39 @@ for (const payload of payloads) {
   await Promise.all([stopChild(others.ceiling.child), stopChild(others.framework.child)]);
 }
 
-// --- 2. Memory: RSS of our server while it answers `reviews` more reviews, sampled every second.
+// --- 2. Memory: a server of its own, measured after a full garbage collection before and after
+// `reviews` reviews (what stays alive, not when the collector last ran), and RSS sampled every
+// second in between.
 log(`memory: ${reviews} reviews`);
 const plainBody = payloads[0].body;
-const rssStart = rssMiB(ours.child.pid);
+const gcReportFile = join(workDir, 'gc-report.json');
+const memoryServer = await startChild(['--expose-gc', '--import', './bench/gc-on-signal.mjs', ...oursArgs], (l) => l.includes('"msg":"listening"'), { env: { ...process.env, GC_REPORT_FILE: gcReportFile } });
+const memoryUrl = `https://localhost:${memoryServer.info.port}/inject`;
+/** Collects the server's garbage and returns its heap in use and RSS, in MiB. */
+async function afterGc() {
+  rmSync(gcReportFile, { force: true });
+  memoryServer.child.kill('SIGUSR2');
+  for (let i = 0; i < 100 && !existsSync(gcReportFile); i++) await new Promise((r) => setTimeout(r, 50));
+  const usage = JSON.parse(readFileSync(gcReportFile, 'utf8'));
+  return { heapUsedMiB: usage.heapUsed / 2 ** 20, rssMiB: usage.rss / 2 ** 20 };
+}
+// Warm-up: code compiled, caches and pools filled.
+await load({ url: memoryUrl, ca, body: plainBody, amount: Math.min(5000, reviews) });
+const before = await afterGc();
 const samples = [];
-const sampler = setInterval(() => samples.push(rssMiB(ours.child.pid)), 1000);
-const memoryRun = await load({ url: oursUrl, ca, body: plainBody, amount: reviews, pid: ours.child.pid });
+const sampler = setInterval(() => samples.push(rssMiB(memoryServer.child.pid)), 1000);
+const memoryRun = await load({ url: memoryUrl, ca, body: plainBody, amount: reviews });
 clearInterval(sampler);
+const after = await afterGc();
+await stopChild(memoryServer.child);
 const memory = {
   reviews: memoryRun.total,
   errors: memoryRun.errors,
-  rssBeforeMiB: rssStart,
-  rssAfterMiB: rssMiB(ours.child.pid),
-  rssMaxMiB: Math.max(rssStart, ...samples),
-  // Flat means the second half of the run did not grow past the first half's peak.
-  rssFirstHalfMaxMiB: Math.max(rssStart, ...samples.slice(0, Math.ceil(samples.length / 2))),
-  rssSecondHalfMaxMiB: Math.max(rssStart, ...samples.slice(Math.ceil(samples.length / 2))),
+  heapBeforeMiB: before.heapUsedMiB,
+  heapAfterMiB: after.heapUsedMiB,
+  rssBeforeMiB: before.rssMiB,
+  rssAfterMiB: after.rssMiB,
+  rssMaxMiB: Math.max(before.rssMiB, ...samples),
 };
 
 // --- 3a. Scaling in process, in a child of its own (its heap is not the load generator's).
@@ -203,7 +220,7 @@ for (const row of throughput) {
     console.log(`| ${row.payload} (${row.requestBytes} B in, ${row.responseBytes} B out) | ${label} | ${f(r.rps, 0)} | ${f(ratio)} | ${r.p50} | ${r.p99} | ${f(r.cpuUsPerRequest, 0)} | ${r.errors} |`);
   }
 }
-console.log(`\n### Memory\n\nRSS ${f(memory.rssBeforeMiB, 1)} MiB before, ${f(memory.rssAfterMiB, 1)} MiB after ${memory.reviews} reviews (peak ${f(memory.rssMaxMiB, 1)} MiB; first half peak ${f(memory.rssFirstHalfMaxMiB, 1)}, second half peak ${f(memory.rssSecondHalfMaxMiB, 1)}); ${memory.errors} errors`);
+console.log(`\n### Memory (after a full garbage collection, before and after ${memory.reviews} reviews)\n\nHeap in use ${f(memory.heapBeforeMiB, 1)} MiB before, ${f(memory.heapAfterMiB, 1)} MiB after; RSS ${f(memory.rssBeforeMiB, 1)} MiB before, ${f(memory.rssAfterMiB, 1)} MiB after (peak ${f(memory.rssMaxMiB, 1)} MiB during the run, between collections); ${memory.errors} errors`);
 console.log('\n### Cost per review against the number of environment variables (plain pod)\n');
 console.log('| env vars | body bytes | in process, CPU ms (median) | in process, wall ms (median) | in process, wall ms (p90) | HTTPS round trip, median ms | HTTPS ceiling, median ms |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
