@@ -40,21 +40,40 @@ export function overlayObject(base: JsonObject, overlay: JsonObject, strategicOr
 }
 
 /**
- * Merges list items by `mergeKey` in strategic-merge order: the overlay's items first (merged with
- * the base item of the same key), then the base items the overlay does not mention.
+ * Pairs the items of two keyed lists: the n-th item of `overlay` with a given key goes with the
+ * n-th item of `base` with that key (undefined: none). Kubernetes lets some keys repeat (two
+ * variables of one name, one port for TCP and for UDP); pairing by occurrence keeps each of them
+ * whole, where pairing every one with the first would fold them into one item (a variable with
+ * both `value` and `valueFrom`, which the apiserver refuses) and drop the others.
+ */
+function pairByKey(base: unknown[], overlay: unknown[], mergeKey: string): Array<number | undefined> {
+  const slots = new Map<unknown, number[]>();
+  base.forEach((item, i) => {
+    if (!isMap(item)) return;
+    const indexes = slots.get(item[mergeKey]);
+    if (indexes === undefined) slots.set(item[mergeKey], [i]);
+    else indexes.push(i);
+  });
+  const seen = new Map<unknown, number>();
+  return overlay.map((item) => {
+    if (!isMap(item)) return undefined;
+    const occurrence = seen.get(item[mergeKey]) ?? 0;
+    seen.set(item[mergeKey], occurrence + 1);
+    return slots.get(item[mergeKey])?.[occurrence];
+  });
+}
+
+/**
+ * Merges list items by `mergeKey`: the overlay's items first (each merged with the base item it
+ * pairs with, see {@link pairByKey}), then the base items no overlay item pairs with.
  */
 export function overlayList(base: JsonObject[], overlay: JsonObject[], mergeKey: string): JsonObject[] {
-  const byKey = new Map<unknown, JsonObject>();
-  for (const item of base) if (isMap(item)) byKey.set(item[mergeKey], item);
-  const seen = new Set<unknown>();
-  const out: JsonObject[] = [];
-  for (const item of overlay) {
-    const key = isMap(item) ? item[mergeKey] : undefined;
-    const existing = byKey.get(key);
-    seen.add(key);
-    out.push(existing === undefined ? item : overlayObject(existing, item));
-  }
-  for (const item of base) if (!isMap(item) || !seen.has(item[mergeKey])) out.push(item);
+  const pairs = pairByKey(base, overlay, mergeKey);
+  const paired = new Set(pairs);
+  const out = overlay.map((item, j) => (pairs[j] === undefined ? item : overlayObject(base[pairs[j]!]!, item)));
+  base.forEach((item, i) => {
+    if (!paired.has(i)) out.push(item);
+  });
   return out;
 }
 
@@ -65,29 +84,21 @@ export function overlayList(base: JsonObject[], overlay: JsonObject[], mergeKey:
  * the patch puts it and an original-only item stays near its original neighbours.
  */
 export function strategicList(original: JsonObject[], patch: JsonObject[], mergeKey: string): JsonObject[] {
-  const position = new Map<unknown, number>();
-  original.forEach((item, i) => {
-    if (isMap(item) && !position.has(item[mergeKey])) position.set(item[mergeKey], i);
-  });
-  const inPatch = new Set<unknown>();
-  const patchItems = patch.map((item) => {
-    if (!isMap(item)) return item;
-    inPatch.add(item[mergeKey]);
-    const at = position.get(item[mergeKey]);
-    return at === undefined ? item : overlayObject(original[at]!, item, true);
-  });
-  const originalOnly = original.filter((item) => !isMap(item) || !inPatch.has(item[mergeKey]));
+  const pairs = pairByKey(original, patch, mergeKey);
+  const paired = new Set(pairs);
+  const patchItems = patch.map((item, j) => ({ item: pairs[j] === undefined ? item : overlayObject(original[pairs[j]!]!, item, true), at: pairs[j] }));
+  const originalOnly = original.flatMap((item, i) => (paired.has(i) ? [] : [{ item, at: isMap(item) ? i : undefined }]));
   const out: JsonObject[] = [];
   let i = 0;
   let j = 0;
   while (i < originalOnly.length || j < patchItems.length) {
-    if (j >= patchItems.length) out.push(originalOnly[i++]!);
-    else if (i >= originalOnly.length) out.push(patchItems[j++]!);
+    if (j >= patchItems.length) out.push(originalOnly[i++]!.item);
+    else if (i >= originalOnly.length) out.push(patchItems[j++]!.item);
     else {
-      const left = isMap(originalOnly[i]) ? position.get(originalOnly[i]![mergeKey]) : undefined;
-      const right = isMap(patchItems[j]) ? position.get(patchItems[j]![mergeKey]) : undefined;
-      if (left !== undefined && right !== undefined && left < right) out.push(originalOnly[i++]!);
-      else out.push(patchItems[j++]!);
+      const left = originalOnly[i]!.at;
+      const right = patchItems[j]!.at;
+      if (left !== undefined && right !== undefined && left < right) out.push(originalOnly[i++]!.item);
+      else out.push(patchItems[j++]!.item);
     }
   }
   return out;
@@ -106,8 +117,8 @@ export function keepDefaults(before: unknown, after: unknown, key?: string): unk
   if (Array.isArray(before) && Array.isArray(after)) {
     const mergeKey = key === undefined ? undefined : MERGE_KEYS[key];
     if (mergeKey !== undefined) {
-      const old = new Map(before.filter(isMap).map((item) => [item[mergeKey], item]));
-      const kept = after.map((item) => (isMap(item) && old.has(item[mergeKey]) ? keepDefaults(old.get(item[mergeKey]), item) : item));
+      const pairs = pairByKey(before, after, mergeKey);
+      const kept = after.map((item, j) => (pairs[j] === undefined ? item : keepDefaults(before[pairs[j]!], item)));
       // The ServiceAccount admission plugin mounts the API token into every container, ours
       // included, when the chain reruns after a mutation: keep that mount so reinvocation is a no-op.
       if (key === 'volumeMounts') {

@@ -1,7 +1,7 @@
 /**
  * The checks the apiserver runs on a created pod (ValidatePodCreate) that an injector can break:
  * names unique across init and app containers, mounts naming existing volumes, volume names
- * unique, at least one container. Used to refuse our own faulty output before the apiserver does.
+ * unique, at least one container, no variable with both a non-empty `value` and `valueFrom`. Used to refuse our own faulty output before the apiserver does.
  */
 import { isJsonObject } from './equal.js';
 
@@ -30,6 +30,14 @@ export function podProblems(pod: unknown): string[] {
     volumes.add(name);
   }
   const allContainers = [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), ...containers];
+  for (const container of allContainers) {
+    if (!isJsonObject(container) || !Array.isArray(container.env)) continue;
+    for (const variable of container.env) {
+      if (isJsonObject(variable) && variable.valueFrom !== undefined && typeof variable.value === 'string' && variable.value !== '') {
+        problems.push(`container '${String(container.name)}' sets variable '${String(variable.name)}' with both value and valueFrom`);
+      }
+    }
+  }
   for (const container of allContainers) {
     if (!isJsonObject(container) || !Array.isArray(container.volumeMounts)) continue;
     for (const mount of container.volumeMounts) {

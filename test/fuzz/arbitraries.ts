@@ -16,14 +16,20 @@ const probe = fc.oneof(
   fc.record({ grpc: fc.record({ port }) }),
   fc.record({ exec: fc.record({ command: fc.constant(['true']) }) }),
 );
+// Names repeat now and then: Kubernetes accepts two variables of one name.
+const envName = fc.oneof(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/), fc.constantFrom('MODE', 'POD'));
 const envVar = fc.oneof(
-  fc.record({ name: fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/), value: fc.string({ maxLength: 20 }) }),
-  fc.record({ name: fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/), valueFrom: fc.constant({ fieldRef: { fieldPath: 'metadata.name' } }) }),
+  fc.record({ name: envName, value: fc.string({ maxLength: 20 }) }),
+  fc.record({ name: envName, valueFrom: fc.constant({ fieldRef: { fieldPath: 'metadata.name' } }) }),
 );
 const container = fc.record(
   {
     image: fc.constantFrom('nginx:1.27', 'busybox', 'registry.example/app:v1', 'app:latest'),
-    ports: fc.uniqueArray(fc.record({ containerPort: port, name: fc.constantFrom('http', 'grpc', 'metrics', 'tcp') }), { maxLength: 3, selector: (p) => p.containerPort }),
+    // One port may be served over TCP and UDP (DNS): the port number repeats, the protocol differs.
+    ports: fc.uniqueArray(fc.record({ containerPort: fc.oneof(port, fc.constant(53)), name: fc.constantFrom('http', 'grpc', 'metrics', 'tcp'), protocol: fc.constantFrom('TCP', 'UDP') }), {
+      maxLength: 3,
+      selector: (p) => `${p.containerPort}/${p.protocol}`,
+    }),
     env: fc.array(envVar, { maxLength: 6 }),
     readinessProbe: probe,
     livenessProbe: probe,

@@ -2,7 +2,7 @@
  * What the apiserver does to a pod after the last patch: v1 defaulting, then ValidatePodCreate.
  * The kubernetes-models schema covers types, required fields and quantities; the checks it lacks
  * (unique names across init and app containers, mounts of existing volumes, port ranges, at least
- * one container) are written out here.
+ * one container, variables with both a value and valueFrom) are written out here.
  */
 import { Pod } from 'kubernetes-models/v1';
 
@@ -24,6 +24,9 @@ export function validatePod(pod: any): string[] {
   for (const c of [...(spec.initContainers ?? []), ...containers]) {
     if (names.has(c.name)) problems.push(`containers: Duplicate value: "${c.name}"`);
     names.add(c.name);
+    (c.env ?? []).forEach((e: any, i: number) => {
+      if (e.valueFrom !== undefined && typeof e.value === 'string' && e.value !== '') problems.push(`${c.name}: env[${i}].valueFrom: Invalid value: may not be specified when \`value\` is not empty`);
+    });
     for (const p of c.ports ?? []) {
       if (!(p.containerPort >= 1 && p.containerPort <= 65535)) problems.push(`${c.name}: containerPort ${p.containerPort} out of range`);
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { overlayObject, strategicList } from '../../../src/injection/overlay.js';
+import { keepDefaults, overlayList, overlayObject, strategicList } from '../../../src/injection/overlay.js';
 
 const keys = (list: { name?: unknown }[]) => list.map((item) => item.name);
 
@@ -36,5 +36,36 @@ describe('strategicList (strategic merge patch order)', () => {
   it('overlayObject in default order puts the overlay items first, then the base items', () => {
     const out = overlayObject({ volumes: [{ name: 'a' }, { name: 'b' }] }, { volumes: [{ name: 'b', x: 1 }, { name: 'c' }] });
     assert.deepEqual(out.volumes, [{ name: 'b', x: 1 }, { name: 'c' }, { name: 'a' }]);
+  });
+});
+
+describe('keyed lists with a repeated key (two variables of one name, one port for TCP and UDP)', () => {
+  const fieldRef = { fieldRef: { fieldPath: 'metadata.name' } };
+  const env = [{ name: 'X', valueFrom: fieldRef }, { name: 'Y', value: 'y' }, { name: 'X', value: 'abc' }];
+
+  it('the n-th item of the overlay merges with the n-th item of the base with that key', () => {
+    assert.deepEqual(overlayList(env, env, 'name'), env);
+    assert.deepEqual(strategicList(env, env, 'name'), env);
+    assert.deepEqual(keepDefaults(env, env, 'env'), env);
+    const ports = [{ containerPort: 53, protocol: 'TCP', name: 'dns-tcp' }, { containerPort: 53, protocol: 'UDP', name: 'dns' }];
+    assert.deepEqual(strategicList(ports, ports, 'containerPort'), ports);
+  });
+
+  it('a template variable of a repeated name merges with the first only; the others are kept whole', () => {
+    const template = [{ name: 'X', value: 'from-template' }];
+    assert.deepEqual(overlayList(env, template, 'name'), [{ name: 'X', value: 'from-template', valueFrom: fieldRef }, { name: 'Y', value: 'y' }, { name: 'X', value: 'abc' }]);
+    assert.deepEqual(strategicList(env, template, 'name'), [{ name: 'X', valueFrom: fieldRef, value: 'from-template' }, { name: 'Y', value: 'y' }, { name: 'X', value: 'abc' }]);
+  });
+
+  it('the two steps of laying a user container over an injected one keep its repeated variables as they are', () => {
+    const user = { name: 'app', env };
+    const injected = { name: 'app', env: [{ name: 'G', value: '1' }] };
+    const out = overlayObject(overlayObject(user, injected, true), user, true);
+    assert.deepEqual(out.env, [{ name: 'G', value: '1' }, ...env]);
+  });
+
+  it('keepDefaults carries fields defaulted since over the matching occurrence only', () => {
+    const before = [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'metadata.name', apiVersion: 'v1' } } }, { name: 'X', value: 'abc' }];
+    assert.deepEqual(keepDefaults(before, [{ name: 'X', valueFrom: fieldRef }, { name: 'X', value: 'abc' }], 'env'), before);
   });
 });

@@ -140,6 +140,20 @@ describe('render', () => {
     assert.equal(renderWith(mutable), '{"concurrency":5}\n');
   });
 
+  it('keeps repeated variable names and ports whole when a template lists the app containers, and re-injection changes nothing', () => {
+    const fieldRef = { fieldRef: { fieldPath: 'metadata.name', apiVersion: 'v1' } };
+    const env = [{ name: 'X', valueFrom: fieldRef }, { name: 'X', value: 'abc' }];
+    const ports = [{ containerPort: 53, protocol: 'TCP', name: 'dns-tcp' }, { containerPort: 53, protocol: 'UDP', name: 'dns' }];
+    for (const nativeSidecars of [false, true]) {
+      const input = pod({ annotations: { 'inject.istio.io/templates': 'sidecar,grpc-simple' }, containers: [{ name: 'web', image: 'nginx', env, ports, resources: {} }] });
+      const out = render({ pod: input, namespace: 'demo', nativeSidecars }, defaultConfig());
+      const web = out.spec!.containers.find((c: any) => c.name === 'web');
+      assert.deepEqual(web.env.slice(-2), env);
+      assert.deepEqual(web.ports, ports);
+      assert.deepEqual(render({ pod: out, namespace: 'demo', nativeSidecars }, defaultConfig()), out);
+    }
+  });
+
   it('interception mode NONE without native sidecars adds no init container', () => {
     const out = render({ pod: pod({ annotations: { 'sidecar.istio.io/interceptionMode': 'NONE' } }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
     assert.equal(out.spec!.initContainers, undefined);

@@ -82,4 +82,13 @@ describe('verifyPatch', () => {
     const ops: PatchOperation[] = [{ op: 'replace', path: '/spec', value: broken.spec }];
     assert.throws(() => verifyPatch(pod, ops, broken), /container name 'app' is used twice.*mounts volume 'nope'/);
   });
+
+  it('refuses a patch that gives a variable both a value and valueFrom; a pod that had one already is not blamed on us', () => {
+    const fieldRef = { fieldRef: { fieldPath: 'metadata.name' } };
+    const original = { ...pod, spec: { containers: [{ name: 'app', env: [{ name: 'X', valueFrom: fieldRef }, { name: 'E', value: '', valueFrom: fieldRef }] }] } };
+    const folded = { ...pod, spec: { containers: [{ name: 'app', env: [{ name: 'X', valueFrom: fieldRef, value: 'abc' }, { name: 'E', value: '', valueFrom: fieldRef }] }] } };
+    const ops: PatchOperation[] = [{ op: 'add', path: '/spec/containers/0/env/0/value', value: 'abc' }];
+    assert.throws(() => verifyPatch(original, ops, folded), /patched pod would be refused by the apiserver: container 'app' sets variable 'X' with both value and valueFrom/);
+    verifyPatch(folded, [{ op: 'add', path: '/metadata/labels/x', value: 'y' }], { ...folded, metadata: { ...folded.metadata, labels: { ...folded.metadata.labels, x: 'y' } } });
+  });
 });
