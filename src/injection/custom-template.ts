@@ -43,8 +43,12 @@ function containerNames(pod: Pod, template: string): string[] {
 export function renderCustomTemplate(name: string, text: string, pod: Pod): JsonObject {
   const containers = text.search(RANGE) === -1 ? [] : containerNames(pod, name);
   const expanded = text.replace(RANGE, (_all, variable: string, body: string) => {
-    const field = new RegExp(`\\{\\{-?\\s*\\$${variable}\\.Name\\s*-?\\}\\}`, 'g');
-    return containers.map((container) => body.replace(field, container)).join('');
+    const action = `\\{\\{-?\\s*\\$${variable}\\.Name\\s*-?\\}\\}`;
+    // A name that is a whole YAML value (`name: {{ $c.Name }}`) goes in quoted: plain, a valid
+    // name such as `0`, `1e3`, `true` or `null` would be read as a number, a boolean or null.
+    const whole = new RegExp(`(^[ \\t]*-[ \\t]+|:[ \\t]+)${action}(?=[ \\t]*(?:#.*)?$)`, 'gm');
+    const field = new RegExp(action, 'g');
+    return containers.map((container) => body.replace(whole, (_m, lead: string) => `${lead}${JSON.stringify(container)}`).replace(field, container)).join('');
   });
   const leftover = /\{\{[\s\S]*?\}\}/.exec(expanded);
   if (leftover !== null) {

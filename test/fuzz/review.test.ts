@@ -154,7 +154,7 @@ describe('fuzzing the webhook', () => {
     const template = 'spec:\n  containers:\n  {{- range $i, $c := .Spec.Containers }}\n  - name: {{ $c.Name }}\n    env:\n    - name: EXTRA\n      value: "1"\n  {{- end }}\n';
     const config = buildConfig({ injector: { templates: { extra: template } } });
     const withTemplate = buildApp({ getConfig: () => config, logger: pino({ level: 'silent' }), onInternalError: 'deny' });
-    const name = fc.oneof(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/), fc.string({ maxLength: 40 }), fc.constantFrom('a\n    privileged: true', 'x: {y: 1}', '[[[[', '{{ .Values }}', '- b', 'UPPER', 'a'.repeat(64)), fc.nat({ max: 200_000 }).map((n) => '['.repeat(n + 1)));
+    const name = fc.oneof(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/), fc.string({ maxLength: 40 }), fc.constantFrom('a\n    privileged: true', 'x: {y: 1}', '[[[[', '{{ .Values }}', '- b', 'UPPER', 'a'.repeat(64), '0', 'null', '1e3', 'true'), fc.nat({ max: 200_000 }).map((n) => '['.repeat(n + 1)));
     await check(
       fc.asyncProperty(fc.uniqueArray(name, { minLength: 1, maxLength: 3 }), async (names) => {
         const review = reviewFixture('pod-plain');

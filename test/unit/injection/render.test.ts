@@ -180,6 +180,19 @@ describe('render', () => {
     assert.deepEqual(web.env, [{ name: 'X', value: '1' }]);
   });
 
+  it('reads container names a custom template writes unquoted as names, even those YAML would read as numbers or null', () => {
+    const template = 'spec:\n  containers:\n  {{- range $i, $c := .Spec.Containers }}\n  - name: {{ $c.Name }}  # the app\n    env:\n    - name: X\n      value: "{{ $c.Name }}"\n    volumeMounts:\n    - mountPath: /data/{{ $c.Name }}\n      name: data\n  {{- end }}\n  volumes:\n  - name: data\n    emptyDir: {}\n';
+    const cfg = buildConfig({ injector: { templates: { extra: template } } });
+    const appNames = ['0', '123', '1e3', 'null', 'true', '0x1f', 'web'];
+    const out = render({ pod: pod({ annotations: { 'inject.istio.io/templates': 'sidecar,extra' }, containers: appNames.map((name) => ({ name, image: 'nginx' })) }), namespace: 'demo', nativeSidecars: false }, cfg);
+    for (const name of appNames) {
+      const container = out.spec!.containers.find((c: any) => c.name === name);
+      assert.deepEqual(container.env, [{ name: 'X', value: name }], name);
+      assert.deepEqual(container.volumeMounts, [{ mountPath: `/data/${name}`, name: 'data' }], name);
+    }
+    assert.deepEqual(names(out.spec!.containers), [...appNames, 'istio-proxy']);
+  });
+
   it('denies a pod whose container name would change the custom template YAML it is put into', () => {
     const cfg = buildConfig({ injector: { templates: { extra: 'spec:\n  containers:\n  {{- range $i, $c := .Spec.Containers }}\n  - name: {{ $c.Name }}\n    env:\n    - name: X\n      value: "1"\n  {{- end }}\n' } } });
     for (const name of ['web\n    securityContext: {privileged: true}', '['.repeat(200_000), 'Web', 'a'.repeat(64)]) {
