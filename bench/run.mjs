@@ -149,16 +149,26 @@ log('scaling over HTTPS');
 const ceilingForScaling = await cannedServers('scaling', (await post(oursUrl, ca, plainBody)).body);
 const budget = (opts.quick ? 2 : 16) * 1024 * 1024;
 const iterationsFor = (bytes) => Math.max(10, Math.min(200, Math.floor(budget / bytes)));
-const overHttps = { env: [], bytes: [] };
-for (const envCount of [1, 10, 100, 1000, 2000]) {
-  const body = JSON.stringify(reviewWithEnv(fixture('pod-plain'), envCount));
-  const n = iterationsFor(body.length);
-  overHttps.env.push({ envCount, bytes: body.length, oursMs: await serialLatency(oursUrl, ca, body, n), ceilingMs: await serialLatency(ceilingForScaling.ceiling.url, ca, body, n) });
+// Interleaved rounds, as in process: every body, ours then the ceiling, once per round; per body
+// the median over rounds of each round's median round trip.
+const httpsRounds = opts.quick ? 1 : 3;
+const httpsBodies = [
+  ...[1, 10, 100, 1000, 2000].map((envCount) => ({ series: 'env', envCount, body: JSON.stringify(reviewWithEnv(fixture('pod-plain'), envCount)) })),
+  ...Array.from({ length: 11 }, (_, i) => ({ series: 'bytes', body: JSON.stringify(reviewOfSize('env', 1024 * 2 ** i).review) })),
+];
+for (const item of httpsBodies) Object.assign(item, { ours: [], ceiling: [] });
+for (let r = 0; r < httpsRounds; r++) {
+  for (const item of httpsBodies) {
+    const n = Math.max(5, Math.ceil(iterationsFor(item.body.length) / httpsRounds));
+    item.ours.push(await serialLatency(oursUrl, ca, item.body, n));
+    item.ceiling.push(await serialLatency(ceilingForScaling.ceiling.url, ca, item.body, n));
+  }
 }
-for (let i = 0; i <= 10; i++) {
-  const body = JSON.stringify(reviewOfSize('env', 1024 * 2 ** i).review);
-  const n = iterationsFor(body.length);
-  overHttps.bytes.push({ bytes: body.length, oursMs: await serialLatency(oursUrl, ca, body, n), ceilingMs: await serialLatency(ceilingForScaling.ceiling.url, ca, body, n) });
+const overHttps = { env: [], bytes: [] };
+for (const item of httpsBodies) {
+  const point = { bytes: item.body.length, oursMs: median(item.ours), ceilingMs: median(item.ceiling) };
+  if (item.series === 'env') overHttps.env.push({ envCount: item.envCount, ...point });
+  else overHttps.bytes.push(point);
 }
 await Promise.all([stopChild(ceilingForScaling.ceiling.child), stopChild(ceilingForScaling.framework.child), stopChild(ours.child)]);
 rmSync(workDir, { recursive: true, force: true });

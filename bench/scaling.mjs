@@ -17,49 +17,74 @@ const logger = pino({ level: 'silent' });
 const config = defaultConfig();
 const ctx = { config, logger, onInternalError: 'deny' };
 
+/** One review of `text`: wall-clock and CPU time in ms (all threads, garbage collection included). */
+function reviewOnce(text) {
+  const cpuStart = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const { review, outcome } = handleReview(decodeReview(JSON.parse(text)), ctx);
+  JSON.stringify(review);
+  const wall = Number(process.hrtime.bigint() - started) / 1e6;
+  const used = process.cpuUsage(cpuStart);
+  return { wall, cpu: (used.user + used.system) / 1000, decision: outcome.decision };
+}
+
+const ROUNDS = 5;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 /**
- * One body's review time in ms: median and 90th percentile of wall-clock time, and median of the
- * process's CPU time per review (all threads, garbage collection included). CPU time does not count
- * the time other processes hold the core, so it is the steadier figure on a busy machine.
+ * Times every body in ROUNDS interleaved rounds (each round visits every body in turn), so a burst
+ * of other load on the machine lands on one round of several sizes rather than on all the
+ * measurements of one size. Per body: the median over rounds of each round's median, for CPU time
+ * (which does not count the time other processes hold the core) and wall-clock time, and the 90th
+ * percentile of all wall-clock samples.
  */
-export function timeReview(text) {
-  // Enough iterations for a stable median, bounded by the bytes processed.
-  const iterations = Math.max(15, Math.min(400, Math.floor(budget / text.length)));
-  globalThis.gc?.();
-  const wall = [];
-  const cpu = [];
-  let decision = '';
-  for (let i = 0; i < iterations + 5; i++) {
-    const cpuStart = process.cpuUsage();
-    const started = process.hrtime.bigint();
-    const { review, outcome } = handleReview(decodeReview(JSON.parse(text)), ctx);
-    JSON.stringify(review);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const used = process.cpuUsage(cpuStart);
-    if (i >= 5) {
-      wall.push(ms);
-      cpu.push((used.user + used.system) / 1000);
+export function timeReviews(texts) {
+  const state = texts.map((text) => ({
+    text,
+    // Enough iterations for a stable median, bounded by the bytes processed.
+    iterations: Math.max(ROUNDS * 3, Math.min(400, Math.floor(budget / text.length))),
+    wallByRound: [],
+    cpuByRound: [],
+    walls: [],
+    decision: '',
+  }));
+  for (const body of state) for (let i = 0; i < 3; i++) reviewOnce(body.text); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const body of state) {
+      globalThis.gc?.();
+      const wall = [];
+      const cpu = [];
+      for (let i = 0; i < Math.ceil(body.iterations / ROUNDS); i++) {
+        const sample = reviewOnce(body.text);
+        wall.push(sample.wall);
+        cpu.push(sample.cpu);
+        body.decision = sample.decision;
+      }
+      body.wallByRound.push(median(wall));
+      body.cpuByRound.push(median(cpu));
+      body.walls.push(...wall);
     }
-    decision = outcome.decision;
   }
-  wall.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
-  const at = (xs, q) => xs[Math.floor(xs.length * q)];
-  return { medianMs: at(wall, 0.5), p90Ms: at(wall, 0.9), cpuMedianMs: at(cpu, 0.5), iterations, decision };
+  return state.map((body) => {
+    const walls = [...body.walls].sort((a, b) => a - b);
+    return { medianMs: median(body.wallByRound), p90Ms: walls[Math.floor(walls.length * 0.9)], cpuMedianMs: median(body.cpuByRound), iterations: body.walls.length, decision: body.decision };
+  });
 }
 
 const plain = fixture('pod-plain');
-const env = [1, 10, 100, 1000, 2000].map((envCount) => {
-  const text = JSON.stringify(reviewWithEnv(plain, envCount));
-  return { envCount, bytes: text.length, ...timeReview(text) };
-});
+const envCounts = [1, 10, 100, 1000, 2000];
+const envTexts = envCounts.map((envCount) => JSON.stringify(reviewWithEnv(plain, envCount)));
 const sizes = Array.from({ length: 11 }, (_, i) => 1024 * 2 ** i);
-const shapes = {};
-for (const shape of SHAPE_NAMES) {
-  shapes[shape] = sizes.map((target) => {
+const shapeBodies = SHAPE_NAMES.flatMap((shape) =>
+  sizes.map((target) => {
     const { review, units } = reviewOfSize(shape, target);
-    const text = JSON.stringify(review);
-    return { units, bytes: text.length, ...timeReview(text) };
-  });
-}
+    return { shape, units, text: JSON.stringify(review) };
+  }),
+);
+const timed = timeReviews([...envTexts, ...shapeBodies.map((b) => b.text)]);
+const env = envCounts.map((envCount, i) => ({ envCount, bytes: envTexts[i].length, ...timed[i] }));
+const shapes = {};
+shapeBodies.forEach((body, i) => {
+  (shapes[body.shape] ??= []).push({ units: body.units, bytes: body.text.length, ...timed[envTexts.length + i] });
+});
 process.stdout.write(`${JSON.stringify({ env, shapes })}\n`);
