@@ -1,6 +1,6 @@
 // Shared helpers of the benchmarks: child servers, load runs, serial latencies, process facts.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import autocannon from 'autocannon';
 
@@ -119,3 +119,17 @@ export async function serialLatency(url, ca, body, iterations) {
 }
 
 export const round = (n, digits = 2) => Number(Number(n).toFixed(digits));
+
+/** Node options and environment that let `memoryAfterGc` ask a child server to collect its garbage. */
+export function gcOnSignal(reportFile) {
+  return { args: ['--expose-gc', '--import', './bench/gc-on-signal.mjs'], env: { ...process.env, GC_REPORT_FILE: reportFile } };
+}
+
+/** Has a child started with `gcOnSignal` collect all garbage; resolves with its heap in use and RSS in MiB. */
+export async function memoryAfterGc(child, reportFile) {
+  rmSync(reportFile, { force: true });
+  child.kill('SIGUSR2');
+  for (let i = 0; i < 100 && !existsSync(reportFile); i++) await new Promise((r) => setTimeout(r, 50));
+  const usage = JSON.parse(readFileSync(reportFile, 'utf8'));
+  return { heapUsedMiB: usage.heapUsed / 2 ** 20, rssMiB: usage.rss / 2 ** 20 };
+}

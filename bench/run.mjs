@@ -16,13 +16,13 @@
 //          --out DIR     results.json (default bench/results)
 //          --svg FILE    the plot (default docs/benchmark-scaling.svg)
 //          --quick       short runs, to check the harness (seconds 2, reviews 5000, small budgets)
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDevCertificates } from '../dist/certs/dev.js';
-import { load, post, round, rssMiB, serialLatency, startChild, stopChild } from './lib.mjs';
+import { gcOnSignal, load, memoryAfterGc, post, round, rssMiB, serialLatency, startChild, stopChild } from './lib.mjs';
 import { fixture, reviewOfSize, reviewWithEnv } from './pods.mjs';
 import { scalingSvg } from './plot.mjs';
 
@@ -109,16 +109,10 @@ for (const payload of payloads) {
 log(`memory: ${reviews} reviews`);
 const plainBody = payloads[0].body;
 const gcReportFile = join(workDir, 'gc-report.json');
-const memoryServer = await startChild(['--expose-gc', '--import', './bench/gc-on-signal.mjs', ...oursArgs], (l) => l.includes('"msg":"listening"'), { env: { ...process.env, GC_REPORT_FILE: gcReportFile } });
+const gc = gcOnSignal(gcReportFile);
+const memoryServer = await startChild([...gc.args, ...oursArgs], (l) => l.includes('"msg":"listening"'), { env: gc.env });
 const memoryUrl = `https://localhost:${memoryServer.info.port}/inject`;
-/** Collects the server's garbage and returns its heap in use and RSS, in MiB. */
-async function afterGc() {
-  rmSync(gcReportFile, { force: true });
-  memoryServer.child.kill('SIGUSR2');
-  for (let i = 0; i < 100 && !existsSync(gcReportFile); i++) await new Promise((r) => setTimeout(r, 50));
-  const usage = JSON.parse(readFileSync(gcReportFile, 'utf8'));
-  return { heapUsedMiB: usage.heapUsed / 2 ** 20, rssMiB: usage.rss / 2 ** 20 };
-}
+const afterGc = () => memoryAfterGc(memoryServer.child, gcReportFile);
 // Warm-up: code compiled, caches and pools filled.
 await load({ url: memoryUrl, ca, body: plainBody, amount: Math.min(5000, reviews) });
 const before = await afterGc();

@@ -2,7 +2,7 @@
 // npm run soak -- --minutes N: sustained load on `sidecar-injector serve` while its serving
 // certificate rotates and its configuration reloads, ending with SIGTERM during in-flight reviews.
 // Passes when no request failed, every rotation and reload was observed taking effect, invalid
-// configurations were rejected without disturbing service, RSS stayed flat and the process exited
+// configurations were rejected without disturbing service, memory stayed flat and the process exited
 // 0. Loopback only; every phase is bounded. Exit code 0 = pass, 1 = fail.
 // Options: --minutes N (default 2), --connections N (default 16), --rotate-seconds N (default 15),
 //          --reload-seconds N (default 10)
@@ -15,7 +15,7 @@ import { connect } from 'node:tls';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { generateCa, generateServingCert } from '../dist/certs/generate.js';
-import { post, rssMiB, startChild } from './lib.mjs';
+import { gcOnSignal, memoryAfterGc, post, rssMiB, startChild } from './lib.mjs';
 import { fixture, reviewWithEnv } from './pods.mjs';
 
 const { values: opts } = parseArgs({
@@ -56,10 +56,13 @@ await issueCertificate();
 swapFile(meshFile, meshConfig(0));
 
 const counts = { logLines: 0, rotatedLogged: 0, reloadedLogged: 0, rejectedLogged: 0, errorLogged: 0 };
+const gcReportFile = join(dir, 'gc-report.json');
+const gc = gcOnSignal(gcReportFile);
 const server = await startChild(
-  ['dist/cli.js', 'serve', '--port', '0', '--tls-cert-file', certFile, '--tls-key-file', keyFile, '--mesh-config', meshFile, '--cert-poll-seconds', '1', '--config-poll-seconds', '1', '--monitoring-port', '0', '--log-level', 'info'],
+  [...gc.args, 'dist/cli.js', 'serve', '--port', '0', '--tls-cert-file', certFile, '--tls-key-file', keyFile, '--mesh-config', meshFile, '--cert-poll-seconds', '1', '--config-poll-seconds', '1', '--monitoring-port', '0', '--log-level', 'info'],
   (l) => l.includes('"msg":"listening"'),
   {
+    env: gc.env,
     stdout: (chunk) => {
       for (const line of chunk.toString().split('\n')) {
         if (line === '') continue;
@@ -91,12 +94,17 @@ function servedCertificate() {
   });
 }
 
-/** The SOAK_GENERATION a review is answered with now. */
+/**
+ * The SOAK_GENERATION a review is answered with now: the proxy's variable, and the same value in
+ * its PROXY_CONFIG (computed once per configuration, so a stale one would show here).
+ */
 async function servedGeneration(agent) {
   const { status, body: answer } = await post(url, caPem, body, agent);
   if (status !== 200) throw new Error(`status ${status}`);
   const patch = Buffer.from(JSON.parse(answer).response.patch, 'base64').toString('utf8');
-  return /"SOAK_GENERATION","value":"(\d+)"/.exec(patch)?.[1];
+  const variable = /"SOAK_GENERATION","value":"(\d+)"/.exec(patch)?.[1];
+  const inProxyConfig = /\\"SOAK_GENERATION\\":\\"(\d+)\\"/.exec(patch)?.[1];
+  return variable === inProxyConfig ? variable : `${variable} (PROXY_CONFIG: ${inProxyConfig})`;
 }
 
 async function waitFor(what, check, timeoutMs = 15_000) {
@@ -108,6 +116,10 @@ async function waitFor(what, check, timeoutMs = 15_000) {
   log(`NOT observed within ${timeoutMs} ms: ${what}`);
   return false;
 }
+
+// --- Memory at the start, after a warm-up and a full garbage collection.
+await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: Number(opts.connections), amount: 5000, tlsOptions: { ca: caPem, servername: 'localhost' } });
+const memoryStart = await memoryAfterGc(server.child, gcReportFile);
 
 // --- Background load: autocannon on keep-alive connections for the whole duration.
 const rss = [{ t: 0, mib: rssMiB(server.child.pid) }];
@@ -178,6 +190,7 @@ const result = await loadRun;
 await freshLoop;
 clearInterval(sampler);
 rss.push({ t: (Date.now() - started) / 1000, mib: rssMiB(server.child.pid) });
+const memoryEnd = await memoryAfterGc(server.child, gcReportFile);
 
 // --- SIGTERM while reviews are in flight: every one must be answered, then a clean exit.
 log('SIGTERM with reviews in flight');
@@ -201,12 +214,10 @@ rmSync(dir, { recursive: true, force: true });
 // --- Verdict.
 const failedLoad = result.errors + result.timeouts + result.non2xx;
 const finalFailed = finalStatuses.filter((s) => s !== 200).length;
-const firstMinute = rss.filter((s) => s.t <= Math.min(60, durationMs / 2000));
-const lastMinute = rss.filter((s) => s.t >= rss[rss.length - 1].t - Math.min(60, durationMs / 2000));
-const rssEarly = Math.max(...firstMinute.map((s) => s.mib));
-const rssLate = Math.max(...lastMinute.map((s) => s.mib));
-// Flat: the last stretch peaks no more than 10 % (and 20 MiB) above the first stretch.
-const rssFlat = rssLate <= Math.max(rssEarly * 1.1, rssEarly + 20);
+// Flat: after a full garbage collection, the heap in use at the end is no more than 10 % (or
+// 10 MiB) above the start. RSS between collections follows the collector's schedule: reported only.
+const heapFlat = memoryEnd.heapUsedMiB <= Math.max(memoryStart.heapUsedMiB * 1.1, memoryStart.heapUsedMiB + 10);
+const rssPeak = Math.max(...rss.map((s) => s.mib));
 const checks = {
   'no failed load request': failedLoad === 0,
   'no failed fresh-connection request': fresh.failed === 0,
@@ -215,7 +226,7 @@ const checks = {
   'invalid configurations rejected, last good one kept': events.invalidKeptServing === events.invalidConfigs,
   'every in-flight review answered on SIGTERM': finalFailed === 0,
   'exit code 0 after SIGTERM': exit.code === 0,
-  'RSS flat': rssFlat,
+  'memory flat (heap in use after a full garbage collection)': heapFlat,
 };
 const f = (n, d = 1) => Number(n).toFixed(d);
 console.log(`## Soak: ${minutes} min, ${opts.connections} keep-alive connections + one fresh TLS connection per review\n`);
@@ -224,7 +235,7 @@ console.log(`- fresh connections: ${fresh.ok} reviews, ${fresh.failed} failed${f
 console.log(`- certificate rotations: ${events.rotations}, served on new connections: ${events.rotationsObserved}, logged by the server: ${counts.rotatedLogged}`);
 console.log(`- configuration reloads: ${events.reloads}, in force: ${events.reloadsObserved}, logged: ${counts.reloadedLogged}; invalid configurations: ${events.invalidConfigs}, rejected (logged): ${counts.rejectedLogged}, last good kept: ${events.invalidKeptServing}`);
 console.log(`- SIGTERM with ${finalStatuses.length} reviews of 2,000-variable pods in flight: ${finalStatuses.length - finalFailed} answered 200${finalFailed ? `, failed: ${finalStatuses.filter((s) => s !== 200).join(', ')}` : ''}; exit code ${exit.code ?? exit.signal} after ${exitMs} ms`);
-console.log(`- RSS: ${f(rss[0].mib)} MiB at start, peak over the first ${f(firstMinute[firstMinute.length - 1].t, 0)} s ${f(rssEarly)} MiB, over the last stretch as long ${f(rssLate)} MiB, end ${f(rss[rss.length - 1].mib)} MiB (${rss.length} samples)`);
+console.log(`- memory after a full garbage collection: heap in use ${f(memoryStart.heapUsedMiB)} MiB after the warm-up, ${f(memoryEnd.heapUsedMiB)} MiB at the end; RSS ${f(memoryStart.rssMiB)} and ${f(memoryEnd.rssMiB)} MiB (between collections RSS peaked at ${f(rssPeak)} MiB; ${rss.length} samples)`);
 console.log(`- server log: ${counts.logLines} lines, ${counts.errorLogged} at error level (the rejected configurations)`);
 console.log('');
 for (const [name, ok] of Object.entries(checks)) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`);
