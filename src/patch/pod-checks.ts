@@ -1,7 +1,8 @@
 /**
  * The checks the apiserver runs on a created pod (ValidatePodCreate) that an injector can break:
  * names unique across init and app containers, mounts naming existing volumes, volume names
- * unique, at least one container, no variable with both a non-empty `value` and `valueFrom`. Used to refuse our own faulty output before the apiserver does.
+ * unique, at least one container, no variable with both a non-empty `value` and `valueFrom`.
+ * Used to refuse our own faulty output before the apiserver does.
  */
 import { isJsonObject } from './equal.js';
 
