@@ -5,7 +5,7 @@
  * truncated, wrongly typed, deeply nested and huge bodies. Properties: every answer is one the
  * apiserver accepts (read with the emulator's strict decoder) or a 4xx with a message; every patch
  * applies under the apiserver's JSON patch rules and the result validates as a Pod; re-injection
- * changes nothing; nothing ever answers 5xx or throws.
+ * changes nothing; rendering never changes the pod it is given; nothing ever answers 5xx or throws.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
