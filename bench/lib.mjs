@@ -120,6 +120,9 @@ export async function serialLatency(url, ca, body, iterations) {
 
 export const round = (n, digits = 2) => Number(Number(n).toFixed(digits));
 
+/** The median of a list of numbers (the upper one of an even count). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 /** Node options and environment that let `memoryAfterGc` ask a child server to collect its garbage. */
 export function gcOnSignal(reportFile) {
   return { args: ['--expose-gc', '--import', './bench/gc-on-signal.mjs'], env: { ...process.env, GC_REPORT_FILE: reportFile } };
@@ -130,6 +133,7 @@ export async function memoryAfterGc(child, reportFile) {
   rmSync(reportFile, { force: true });
   child.kill('SIGUSR2');
   for (let i = 0; i < 100 && !existsSync(reportFile); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!existsSync(reportFile)) throw new Error(`no memory report from pid ${child.pid} within 5 s of SIGUSR2 (was it started with gcOnSignal?)`);
   const usage = JSON.parse(readFileSync(reportFile, 'utf8'));
   return { heapUsedMiB: usage.heapUsed / 2 ** 20, rssMiB: usage.rss / 2 ** 20 };
 }

@@ -22,7 +22,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDevCertificates } from '../dist/certs/dev.js';
-import { gcOnSignal, load, memoryAfterGc, post, round, rssMiB, serialLatency, startChild, stopChild } from './lib.mjs';
+import { gcOnSignal, load, median, memoryAfterGc, post, round, rssMiB, serialLatency, startChild, stopChild } from './lib.mjs';
 import { fixture, reviewOfSize, reviewWithEnv } from './pods.mjs';
 import { scalingSvg } from './plot.mjs';
 
@@ -38,7 +38,6 @@ const { values: opts } = parseArgs({
 });
 const seconds = opts.quick ? 2 : Number(opts.seconds);
 const rounds = opts.quick ? 1 : Number(opts.rounds);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const reviews = opts.quick ? 5000 : Number(opts.reviews);
 const log = (...args) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
 mkdirSync(opts.out, { recursive: true });

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { decodeReview } from '../dist/admission/decode.js';
 import { handleReview } from '../dist/admission/review.js';
 import { defaultConfig } from '../dist/config/index.js';
+import { median } from './lib.mjs';
 import { fixture, reviewOfSize, reviewWithEnv, SHAPE_NAMES } from './pods.mjs';
 
 const { values: opts } = parseArgs({ options: { 'budget-mb': { type: 'string', default: '40' } } });
@@ -29,7 +30,6 @@ function reviewOnce(text) {
 }
 
 const ROUNDS = 5;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Times every body in ROUNDS interleaved rounds (each round visits every body in turn), so a burst
@@ -38,7 +38,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
  * (which does not count the time other processes hold the core) and wall-clock time, and the 90th
  * percentile of all wall-clock samples.
  */
-export function timeReviews(texts) {
+function timeReviews(texts) {
   const state = texts.map((text) => ({
     text,
     // Enough iterations for a stable median, bounded by the bytes processed.

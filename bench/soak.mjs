@@ -122,9 +122,9 @@ await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/
 const memoryStart = await memoryAfterGc(server.child, gcReportFile);
 
 // --- Background load: autocannon on keep-alive connections for the whole duration.
-const rss = [{ t: 0, mib: rssMiB(server.child.pid) }];
+const rss = [rssMiB(server.child.pid)];
 const started = Date.now();
-const sampler = setInterval(() => rss.push({ t: (Date.now() - started) / 1000, mib: rssMiB(server.child.pid) }), 5000);
+const sampler = setInterval(() => rss.push(rssMiB(server.child.pid)), 5000);
 const loadRun = autocannon({
   url,
   method: 'POST',
@@ -189,7 +189,7 @@ while (Date.now() - started < durationMs - 5000) {
 const result = await loadRun;
 await freshLoop;
 clearInterval(sampler);
-rss.push({ t: (Date.now() - started) / 1000, mib: rssMiB(server.child.pid) });
+rss.push(rssMiB(server.child.pid));
 const memoryEnd = await memoryAfterGc(server.child, gcReportFile);
 
 // --- SIGTERM while reviews are in flight: every one must be answered, then a clean exit.
@@ -217,7 +217,7 @@ const finalFailed = finalStatuses.filter((s) => s !== 200).length;
 // Flat: after a full garbage collection, the heap in use at the end is no more than 10 % (or
 // 10 MiB) above the start. RSS between collections follows the collector's schedule: reported only.
 const heapFlat = memoryEnd.heapUsedMiB <= Math.max(memoryStart.heapUsedMiB * 1.1, memoryStart.heapUsedMiB + 10);
-const rssPeak = Math.max(...rss.map((s) => s.mib));
+const rssPeak = Math.max(...rss);
 const checks = {
   'no failed load request': failedLoad === 0,
   'no failed fresh-connection request': fresh.failed === 0,

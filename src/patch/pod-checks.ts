@@ -32,16 +32,13 @@ export function podProblems(pod: unknown): string[] {
   }
   const allContainers = [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), ...containers];
   for (const container of allContainers) {
-    if (!isJsonObject(container) || !Array.isArray(container.env)) continue;
-    for (const variable of container.env) {
+    if (!isJsonObject(container)) continue;
+    for (const variable of Array.isArray(container.env) ? container.env : []) {
       if (isJsonObject(variable) && variable.valueFrom !== undefined && typeof variable.value === 'string' && variable.value !== '') {
         problems.push(`container '${String(container.name)}' sets variable '${String(variable.name)}' with both value and valueFrom`);
       }
     }
-  }
-  for (const container of allContainers) {
-    if (!isJsonObject(container) || !Array.isArray(container.volumeMounts)) continue;
-    for (const mount of container.volumeMounts) {
+    for (const mount of Array.isArray(container.volumeMounts) ? container.volumeMounts : []) {
       const volume = isJsonObject(mount) ? mount.name : undefined;
       if (typeof volume !== 'string' || !volumes.has(volume)) {
         problems.push(`container '${String(container.name)}' mounts volume '${String(volume)}', which the pod does not define`);
