@@ -53,8 +53,10 @@ export function imageName(values: Record<string, any>, image: string, annotation
 export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Pod): RenderContext {
   const values = cfg.values as Record<string, any>;
   const mesh = cfg.mesh as Record<string, any>;
-  const annotations = { ...(pod.metadata?.annotations ?? {}) };
-  const labels = { ...(pod.metadata?.labels ?? {}) };
+  // The working copy's maps, not copies (they can hold 256 KB): rendering changes labels and
+  // annotations only on the merged pod, whose maps are never these.
+  const annotations = pod.metadata?.annotations ?? {};
+  const labels = pod.metadata?.labels ?? {};
   const proxyConfig = effectiveProxyConfig(mesh.defaultConfig ?? {}, annotations);
   const interceptionMode = annotationOr(annotations, 'sidecar.istio.io/interceptionMode', proxyConfig.interceptionMode ?? 'REDIRECT');
   const nativeDefault = req.nativeSidecars ?? cfg.nativeSidecars ?? false;

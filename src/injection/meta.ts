@@ -11,7 +11,8 @@ export function assertStringMaps(pod: Pod): void {
     const map: unknown = pod.metadata?.[field];
     if (map === undefined || map === null) continue;
     if (typeof map !== 'object' || Array.isArray(map)) throw new InjectorError('INVALID_POD', `metadata.${field} must be a map of strings`);
-    for (const [key, value] of Object.entries(map)) {
+    for (const key of Object.keys(map)) {
+      const value: unknown = (map as Record<string, unknown>)[key];
       if (typeof value !== 'string') {
         throw new InjectorError('INVALID_POD', `metadata.${field}['${key}'] must be a string, got ${JSON.stringify(value)}: quote it in YAML`);
       }

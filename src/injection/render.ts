@@ -54,8 +54,7 @@ interface PreviousInjection {
  */
 function stripPreviousInjection(pod: Pod): PreviousInjection {
   const previous: PreviousInjection = { items: new Map(), listed: new Map(), probes: new Map() };
-  const annotations = pod.metadata?.annotations ?? {};
-  const rawStatus = annotations[STATUS_ANNOTATION];
+  const rawStatus = pod.metadata?.annotations?.[STATUS_ANNOTATION];
   if (rawStatus === undefined) return previous;
   let status: Record<string, unknown>;
   try {
@@ -63,6 +62,9 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
   } catch {
     return previous;
   }
+  // The working copy shares its annotations with the review's pod: copy them before changing them.
+  const annotations = { ...pod.metadata!.annotations };
+  pod.metadata!.annotations = annotations;
   const spec = pod.spec!;
   const proxy = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c: JsonObject) => c.name === 'istio-proxy');
   const proxyEnv = (proxy?.env ?? []) as JsonObject[];
@@ -311,6 +313,18 @@ function probeRewriteEnabled(pod: Pod, ctx: RenderContext): boolean {
   return shouldRewriteAppProbes(pod.metadata?.annotations, ctx.values.sidecarInjectorWebhook?.rewriteAppHTTPProbe !== false);
 }
 
+/**
+ * Gives the merged pod labels and annotations of its own. The overlay shares the working copy's
+ * maps with the merged pod when the templates set none (a custom template); those maps are the
+ * review's pod's (or, on a re-injection, the annotations the context reads), which rendering must
+ * not change.
+ */
+function ownMetadataMaps(merged: Pod, ctx: RenderContext): void {
+  const meta = merged.metadata!;
+  if (meta.labels !== undefined && meta.labels === ctx.labels) meta.labels = { ...meta.labels };
+  if (meta.annotations !== undefined && meta.annotations === ctx.annotations) meta.annotations = { ...meta.annotations };
+}
+
 /** Renders the injected pod. Throws InjectorError for invalid annotations or templates. */
 export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   validateAnnotations(req.pod.metadata?.annotations ?? {});
@@ -326,6 +340,7 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const overrides = takeUserOverrides(pod, injectedNames);
 
   const merged = overlayObject(pod, template) as Pod;
+  ownMetadataMaps(merged, ctx);
   const overrideRecord: Partial<Record<'containers' | 'initContainers', JsonObject[]>> = {};
   for (const user of overrides) {
     const list = names(merged.spec!.initContainers).includes(String(user.name)) ? 'initContainers' : 'containers';

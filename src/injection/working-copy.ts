@@ -1,11 +1,13 @@
 /**
  * The pod rendering starts from. Rendering replaces whole values as it goes, and changes in place
- * only these: the pod, its metadata, labels and annotations, the spec and its lists, each
- * container and its lifecycle (probes and hooks are replaced on them). So only those are copied;
- * everything under them (environment lists, mounts, ports, volumes' contents) is shared with the
- * review's pod, which stays untouched. A copy of the whole pod would cost more than the rest of
- * rendering for a pod with thousands of variables; sharing also lets the diff skip, by identity,
- * everything rendering left alone.
+ * only these: the pod, its metadata, the spec and its lists, each container and its lifecycle
+ * (probes and hooks are replaced on them). So only those are copied; everything under them
+ * (environment lists, mounts, ports, volumes' contents) is shared with the review's pod, which
+ * stays untouched. A copy of the whole pod would cost more than the rest of rendering for a pod
+ * with thousands of variables; sharing also lets the diff skip, by identity, everything rendering
+ * left alone. Labels and annotations (up to 256 KB) are shared too: rendering changes them on the
+ * merged pod, whose maps are its own, and a re-injection copies the annotations before taking
+ * out what the earlier injection added.
  */
 import type { JsonObject, Pod } from './types.js';
 
@@ -24,10 +26,7 @@ function copyContainer(container: unknown): unknown {
 export function workingCopy(pod: Pod): Pod {
   const copy: Pod = { ...pod };
   if (isMap(pod.metadata)) {
-    const metadata: JsonObject = { ...pod.metadata };
-    if (isMap(metadata.annotations)) metadata.annotations = { ...metadata.annotations };
-    if (isMap(metadata.labels)) metadata.labels = { ...metadata.labels };
-    copy.metadata = metadata;
+    copy.metadata = { ...pod.metadata };
   }
   if (isMap(pod.spec)) {
     const spec: JsonObject = { ...pod.spec };

@@ -33,9 +33,9 @@ function diffObjects(a: Record<string, unknown>, b: Record<string, unknown>, pat
     if (!Object.prototype.hasOwnProperty.call(b, key)) ops.push({ op: 'remove', path: `${path}/${escapeSegment(key)}` });
   }
   for (const key of Object.keys(b)) {
-    const child = `${path}/${escapeSegment(key)}`;
-    if (Object.prototype.hasOwnProperty.call(a, key)) diffValues(a[key], b[key], child, ops);
-    else ops.push({ op: 'add', path: child, value: b[key] });
+    // Most values are shared or equal: build a child's path only when it may be needed.
+    if (!Object.prototype.hasOwnProperty.call(a, key)) ops.push({ op: 'add', path: `${path}/${escapeSegment(key)}`, value: b[key] });
+    else if (a[key] !== b[key]) diffValues(a[key], b[key], `${path}/${escapeSegment(key)}`, ops);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultConfig } from '../../../src/config/index.js';
+import { buildConfig, defaultConfig, type InjectorConfig } from '../../../src/config/index.js';
 import { render, type Pod } from '../../../src/injection/index.js';
 import { deepFreeze } from '../../../src/config/merge.js';
 import { reviewFixture } from '../../support/fixtures.js';
@@ -59,12 +59,12 @@ const pods: Array<[string, () => Pod]> = [
 ];
 
 /** Renders a frozen copy and an unfrozen copy of `pod`: same result, and the unfrozen one unchanged. */
-function renderUnchanged(pod: Pod, nativeSidecars: boolean): Pod {
+function renderUnchanged(pod: Pod, nativeSidecars: boolean, cfg: InjectorConfig = config): Pod {
   const original = structuredClone(pod);
   const free = structuredClone(pod);
-  const fromFree = render({ pod: free, namespace: 'demo', nativeSidecars }, config);
+  const fromFree = render({ pod: free, namespace: 'demo', nativeSidecars }, cfg);
   assert.deepEqual(free, original, 'the pod given to render is unchanged');
-  const fromFrozen = render({ pod: deepFreeze(structuredClone(pod)), namespace: 'demo', nativeSidecars }, config);
+  const fromFrozen = render({ pod: deepFreeze(structuredClone(pod)), namespace: 'demo', nativeSidecars }, cfg);
   assert.deepEqual(fromFrozen, fromFree);
   return fromFree;
 }
@@ -82,4 +82,26 @@ describe('render leaves its input alone', () => {
       });
     }
   }
+});
+
+describe('render leaves the labels and annotations of its input alone', () => {
+  // Rendering shares the pod's label and annotation maps (they can hold 256 KB) and sets the
+  // status annotation on the injected pod's own: a template that sets neither labels nor
+  // annotations leaves the injected pod with the input's maps until rendering copies them.
+  const cfg = buildConfig({ injector: { defaultTemplates: ['bare'], templates: { bare: 'spec:\n  volumes:\n  - name: extra\n    emptyDir: {}\n' } } });
+
+  it('with a custom template that sets no metadata, and its re-injection', () => {
+    const injected = renderUnchanged(busyPod(), false, cfg);
+    assert.deepEqual(injected.metadata!.labels, { app: 'busy' });
+    assert.match(injected.metadata!.annotations!['sidecar.istio.io/status']!, /"volumes":\["extra"\]/);
+    assert.deepEqual(renderUnchanged(structuredClone(injected), false, cfg), injected);
+  });
+
+  it('with the sidecar template, on a pod with thousands of annotations', () => {
+    const pod = busyPod();
+    for (let i = 0; i < 5000; i++) pod.metadata!.annotations![`example.com/annotation-${i}`] = `value ${i}`;
+    const injected = renderUnchanged(pod, false);
+    assert.equal(injected.metadata!.annotations!['example.com/annotation-4999'], 'value 4999');
+    assert.deepEqual(renderUnchanged(structuredClone(injected), false), injected);
+  });
 });
