@@ -56,6 +56,21 @@ export function rssMiB(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
 }
 
+/**
+ * The machine's CPU time counters from /proc/stat, in clock ticks: `steal` is time the hypervisor
+ * gave this virtual machine's CPUs to someone else, which slows every measurement of a run.
+ */
+export function machineTicks() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+}
+
+/** The share of CPU time stolen by the hypervisor between two `machineTicks` readings, in %. */
+export function stealPercent(before, after) {
+  const total = after.total - before.total;
+  return total > 0 ? (100 * (after.steal - before.steal)) / total : 0;
+}
+
 /** CPU time (user + system) a process has used, in ms, from /proc (clock ticks of 10 ms). */
 export function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');

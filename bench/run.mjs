@@ -22,7 +22,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDevCertificates } from '../dist/certs/dev.js';
-import { gcOnSignal, load, median, memoryAfterGc, post, round, rssMiB, serialLatency, startChild, stopChild } from './lib.mjs';
+import { gcOnSignal, load, machineTicks, median, memoryAfterGc, post, round, rssMiB, serialLatency, startChild, stealPercent, stopChild } from './lib.mjs';
 import { fixture, reviewOfSize, reviewWithEnv } from './pods.mjs';
 import { scalingSvg } from './plot.mjs';
 
@@ -42,6 +42,7 @@ const reviews = opts.quick ? 5000 : Number(opts.reviews);
 const log = (...args) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
 mkdirSync(opts.out, { recursive: true });
 const loadStart = loadavg();
+const ticksStart = machineTicks();
 
 const workDir = mkdtempSync(join(tmpdir(), 'sidecar-injector-bench-'));
 const certs = await ensureDevCertificates(workDir);
@@ -195,6 +196,7 @@ const results = {
   machine: { nproc: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform} ${process.arch}` },
   settings: { seconds, rounds, connections: 16, reviews },
   loadAverage: { start: loadStart, end: loadavg() },
+  stealPercent: round(stealPercent(ticksStart, machineTicks()), 1),
   throughput,
   memory,
   scaling: { inProcess, overHttps, growth: scalingGrowth },
@@ -212,7 +214,7 @@ writeFileSync(opts.svg, scalingSvg(series));
 // --- Report (markdown on stdout; progress went to stderr).
 const f = (n, d = 2) => Number(n).toFixed(d);
 const m = results.machine;
-console.log(`Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; ${results.date}; load average ${results.loadAverage.start.map((l) => f(l)).join(' ')} at start, ${results.loadAverage.end.map((l) => f(l)).join(' ')} at end\n`);
+console.log(`Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; ${results.date}; load average ${results.loadAverage.start.map((l) => f(l)).join(' ')} at start, ${results.loadAverage.end.map((l) => f(l)).join(' ')} at end; CPU time stolen by the hypervisor during the run ${results.stealPercent} %\n`);
 console.log(`### Throughput and latency (${rounds} interleaved rounds of ${seconds} s per server, 16 connections, keep-alive; medians over rounds)\n`);
 console.log('| payload | server | requests/s | ratio to ceiling | p50 ms | p99 ms | server CPU µs/request | errors |');
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
