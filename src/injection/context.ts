@@ -53,8 +53,8 @@ export function imageName(values: Record<string, any>, image: string, annotation
 export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Pod): RenderContext {
   const values = cfg.values as Record<string, any>;
   const mesh = cfg.mesh as Record<string, any>;
-  // The working copy's maps, not copies (they can hold 256 KB): rendering changes labels and
-  // annotations only on the merged pod, whose maps are never these.
+  // The working copy's maps, not copies (they can hold 256 KB): from here on, rendering changes
+  // labels and annotations only on the merged pod, whose maps are never these.
   const annotations = pod.metadata?.annotations ?? {};
   const labels = pod.metadata?.labels ?? {};
   const proxyConfig = effectiveProxyConfig(mesh.defaultConfig ?? {}, annotations);
