@@ -314,15 +314,15 @@ function probeRewriteEnabled(pod: Pod, ctx: RenderContext): boolean {
 }
 
 /**
- * Gives the merged pod labels and annotations of its own. The overlay shares the working copy's
- * maps with the merged pod when the templates set none (a custom template); those maps are the
- * review's pod's (or, on a re-injection, the annotations the context reads), which rendering must
- * not change.
+ * Gives the merged pod labels and annotations of its own. The overlay leaves the merged pod with
+ * the working copy's maps when the templates set none (a custom template); those are the review's
+ * pod's (or, on a re-injection, the annotations the context reads), which rendering must not change.
  */
-function ownMetadataMaps(merged: Pod, ctx: RenderContext): void {
+function ownMetadataMaps(merged: Pod, workingPod: Pod): void {
   const meta = merged.metadata!;
-  if (meta.labels !== undefined && meta.labels === ctx.labels) meta.labels = { ...meta.labels };
-  if (meta.annotations !== undefined && meta.annotations === ctx.annotations) meta.annotations = { ...meta.annotations };
+  const shared = workingPod.metadata!;
+  if (meta.labels !== undefined && meta.labels === shared.labels) meta.labels = { ...meta.labels };
+  if (meta.annotations !== undefined && meta.annotations === shared.annotations) meta.annotations = { ...meta.annotations };
 }
 
 /** Renders the injected pod. Throws InjectorError for invalid annotations or templates. */
@@ -340,7 +340,7 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const overrides = takeUserOverrides(pod, injectedNames);
 
   const merged = overlayObject(pod, template) as Pod;
-  ownMetadataMaps(merged, ctx);
+  ownMetadataMaps(merged, pod);
   const overrideRecord: Partial<Record<'containers' | 'initContainers', JsonObject[]>> = {};
   for (const user of overrides) {
     const list = names(merged.spec!.initContainers).includes(String(user.name)) ? 'initContainers' : 'containers';

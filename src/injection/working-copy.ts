@@ -9,11 +9,8 @@
  * merged pod, whose maps are its own, and a re-injection copies the annotations before taking
  * out what the earlier injection added.
  */
+import { isJsonObject as isMap } from '../patch/equal.js';
 import type { JsonObject, Pod } from './types.js';
-
-function isMap(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function copyContainer(container: unknown): unknown {
   if (!isMap(container)) return container;
