@@ -9,7 +9,7 @@
 // (same body every time), so every build answers with the same bytes. Each replacement must match
 // the built code exactly once: a change to src/admission/review.ts that breaks one stops the run
 // instead of measuring something else.
-// Usage: npm run build && node bench/stages.mjs [--seconds N] [--rounds N] [--out FILE]
+// Usage: npm run bench:stages -- [--seconds N] [--rounds N] [--out FILE]
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
