@@ -33,6 +33,7 @@ const WORK = `        const rendered = engine.render(injectionRequest, ctx.confi
 `;
 const ONCE = `        globalThis.benchOnce ??= (() => { const r = engine.render(injectionRequest, ctx.config); const o = diffPatch(pod, r); verifyPatch(pod, o, r); return { rendered: r, ops: o, review: allow(apiVersion, request.uid, { patch: o, ...explain(decision, r) }) }; })();
 `;
+const CANNED = `${ONCE}        return finish(globalThis.benchOnce.review, 'injected', decision.reason, globalThis.benchOnce.ops.length);\n`;
 const LOG_LINE = '        log[level](';
 
 /** Each stage: its name, what it leaves out, and the replacements [built text, new text] in review.js. */
@@ -47,13 +48,13 @@ const STAGES = [
   {
     name: 'canned answer',
     leaves: 'all of the above and the serialization of the patch: the answer object is reused; decoding, decide, the log line, metrics and the HTTP answer remain',
-    edits: [[WORK, `${ONCE}        return finish(globalThis.benchOnce.review, 'injected', decision.reason, globalThis.benchOnce.ops.length);\n`]],
+    edits: [[WORK, CANNED]],
   },
   {
     name: 'canned answer, no log line',
     leaves: 'all of the above and the log line of the review',
     edits: [
-      [WORK, `${ONCE}        return finish(globalThis.benchOnce.review, 'injected', decision.reason, globalThis.benchOnce.ops.length);\n`],
+      [WORK, CANNED],
       [LOG_LINE, '        if (level !== \'info\') log[level]('],
     ],
   },
