@@ -138,6 +138,16 @@ export const round = (n, digits = 2) => Number(Number(n).toFixed(digits));
 /** The median of a list of numbers (the upper one of an even count). */
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** A server's figure over rounds of load: the median of each figure, and the sum of errors. */
+export function medianRun(runs) {
+  const out = Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((r) => r[k]))]));
+  out.errors = runs.reduce((sum, r) => sum + r.errors, 0);
+  return out;
+}
+
+/** The median over rounds of a server's throughput relative to a reference's in the same round. */
+export const medianRatio = (runs, reference) => median(runs.map((r, i) => r.rps / reference[i].rps));
+
 /** Node options and environment that let `memoryAfterGc` ask a child server to collect its garbage. */
 export function gcOnSignal(reportFile) {
   return { args: ['--expose-gc', '--import', './bench/gc-on-signal.mjs'], env: { ...process.env, GC_REPORT_FILE: reportFile } };

@@ -22,7 +22,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDevCertificates } from '../dist/certs/dev.js';
-import { gcOnSignal, load, machineTicks, median, memoryAfterGc, post, round, rssMiB, serialLatency, startChild, stealPercent, stopChild } from './lib.mjs';
+import { gcOnSignal, load, machineTicks, median, medianRatio, medianRun, memoryAfterGc, post, round, rssMiB, serialLatency, startChild, stealPercent, stopChild } from './lib.mjs';
 import { fixture, reviewOfSize, reviewWithEnv } from './pods.mjs';
 import { scalingSvg } from './plot.mjs';
 
@@ -92,13 +92,10 @@ for (const payload of payloads) {
     row.rounds.push(measured);
   }
   // Per server, the median over rounds of each figure; ratios are medians of per-round ratios.
-  for (const [name] of targets) {
-    const runs = row.rounds.map((r) => r[name]);
-    row[name] = Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((r) => r[k]))]));
-    row[name].errors = runs.reduce((sum, r) => sum + r.errors, 0);
-  }
-  row.ratio = median(row.rounds.map((r) => r.ours.rps / r.ceiling.rps));
-  row.frameworkRatio = median(row.rounds.map((r) => r.framework.rps / r.ceiling.rps));
+  const runsOf = (name) => row.rounds.map((r) => r[name]);
+  for (const [name] of targets) row[name] = medianRun(runsOf(name));
+  row.ratio = medianRatio(runsOf('ours'), runsOf('ceiling'));
+  row.frameworkRatio = medianRatio(runsOf('framework'), runsOf('ceiling'));
   throughput.push(row);
   await Promise.all([stopChild(others.ceiling.child), stopChild(others.framework.child)]);
 }

@@ -15,7 +15,7 @@ import { connect } from 'node:tls';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { generateCa, generateServingCert } from '../dist/certs/generate.js';
-import { gcOnSignal, memoryAfterGc, post, rssMiB, startChild } from './lib.mjs';
+import { gcOnSignal, load, memoryAfterGc, post, rssMiB, startChild } from './lib.mjs';
 import { fixture, reviewWithEnv } from './pods.mjs';
 
 const { values: opts } = parseArgs({
@@ -118,7 +118,7 @@ async function waitFor(what, check, timeoutMs = 15_000) {
 }
 
 // --- Memory at the start, after a warm-up and a full garbage collection.
-await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: Number(opts.connections), amount: 5000, tlsOptions: { ca: caPem, servername: 'localhost' } });
+await load({ url, ca: caPem, body, connections: Number(opts.connections), amount: 5000 });
 const memoryStart = await memoryAfterGc(server.child, gcReportFile);
 
 // --- Background load: autocannon on keep-alive connections for the whole duration.

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDevCertificates } from '../dist/certs/dev.js';
-import { load, machineTicks, median, post, round, startChild, stealPercent, stopChild } from './lib.mjs';
+import { load, machineTicks, medianRatio, medianRun, post, round, startChild, stealPercent, stopChild } from './lib.mjs';
 import { fixture } from './pods.mjs';
 
 const { values: opts } = parseArgs({
@@ -121,16 +121,19 @@ try {
     for (const [i, t] of targets.entries()) runs[i].push(await load({ url: t.url, ca, body, duration: seconds, pid: t.pid }));
   }
   const ceiling = runs[targets.length - 1];
-  const rows = targets.map((t, i) => ({
-    name: t.name,
-    leavesOut: t.leaves,
-    ratio: round(median(runs[i].map((run, r) => run.rps / ceiling[r].rps))),
-    rps: Math.round(median(runs[i].map((run) => run.rps))),
-    cpuUsPerRequest: Math.round(median(runs[i].map((run) => run.cpuUsPerRequest))),
-    p50Ms: median(runs[i].map((run) => run.p50)),
-    p99Ms: median(runs[i].map((run) => run.p99)),
-    errors: runs[i].reduce((sum, run) => sum + run.errors, 0),
-  }));
+  const rows = targets.map((t, i) => {
+    const figures = medianRun(runs[i]);
+    return {
+      name: t.name,
+      leavesOut: t.leaves,
+      ratio: round(medianRatio(runs[i], ceiling)),
+      rps: Math.round(figures.rps),
+      cpuUsPerRequest: Math.round(figures.cpuUsPerRequest),
+      p50Ms: figures.p50,
+      p99Ms: figures.p99,
+      errors: figures.errors,
+    };
+  });
   const result = { date: new Date().toISOString(), seconds, rounds, stealPercent: round(stealPercent(ticksStart, machineTicks()), 1), rows };
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
