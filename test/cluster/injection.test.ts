@@ -29,11 +29,15 @@ describe('a Deployment on a real control plane', () => {
     assert.equal(pod.metadata.ownerReferences?.[0]?.kind, 'ReplicaSet');
     assert.ok(pod.spec.volumes.some((v: any) => v.name.startsWith('kube-api-access-')), 'token volume of the ServiceAccount plugin');
     assert.deepEqual(names(pod.spec.initContainers), ['istio-init']);
-    assert.deepEqual(names(pod.spec.containers), ['web', 'istio-proxy']);
+    assert.deepEqual(names(pod.spec.containers), ['nginx', 'istio-proxy']);
     assert.ok(pod.metadata.annotations?.['sidecar.istio.io/status'], 'injection status annotation');
+    // Once a webhook changed the pod, the apiserver reruns the built-in plugins: the ServiceAccount
+    // plugin mounts the token into the containers we added as well.
+    const proxy = pod.spec.containers.find((c: any) => c.name === 'istio-proxy');
+    assert.ok(proxy.volumeMounts.some((m: any) => m.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount'));
 
     // The unlabelled twin is untouched...
-    assert.deepEqual(names(reference.spec.containers), ['web']);
+    assert.deepEqual(names(reference.spec.containers), ['nginx']);
     assert.equal(reference.spec.initContainers, undefined);
     // ...and, injected by kube-inject and defaulted, equals the pod our webhook injected.
     const expected = await expectedInjection(cluster, reference, plain);
@@ -44,7 +48,7 @@ describe('a Deployment on a real control plane', () => {
     const ns = await cluster.namespace('unlabelled');
     await cluster.kubectl(['create', 'deployment', 'web', '--image=nginx:1.27', '-n', ns]);
     const [pod] = await cluster.podsOf(ns, 'app=web');
-    assert.deepEqual(names(pod.spec.containers), ['web']);
+    assert.deepEqual(names(pod.spec.containers), ['nginx']);
     assert.equal(pod.spec.initContainers, undefined);
     assert.equal(pod.metadata.annotations?.['sidecar.istio.io/status'], undefined);
     const reviewed = readFileSync(cluster.injector.logFile, 'utf8').split('\n').filter((line) => line.includes(`"${ns}"`));

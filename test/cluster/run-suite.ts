@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MissingToolchainError, REPO_ROOT } from './lib/binaries.js';
+import { ALL_BINARIES, ensureBinaries, MissingToolchainError, REPO_ROOT } from './lib/binaries.js';
 import { startControlPlane, type ControlPlane } from './lib/control-plane.js';
 import { startInjector, type Injector } from './lib/injector.js';
 import { SUITE_ENV, type SuiteState } from './support.js';
@@ -57,6 +57,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 const suiteStart = performance.now();
 let status: number;
 try {
+  // All of them, helm included, so that a fresh machine pays the whole build here, once.
+  const build = await ensureBinaries(ALL_BINARIES, log);
+  if (build.built.length > 0) log(`built ${build.built.join(', ')}: modules ${build.downloadSeconds.toFixed(0)} s, compilation ${build.buildSeconds.toFixed(0)} s`);
   cp = await startControlPlane({
     log,
     onUnexpectedExit: (name, description, tail) => {

@@ -36,7 +36,9 @@ try {
   cp = await startControlPlane({
     dir,
     log,
+    // While it is still starting, startControlPlane notices the exit itself, stops the rest and throws.
     onUnexpectedExit: (name, description, tail) => {
+      if (cp === undefined) return;
       log(`${name} stopped unexpectedly (${description}):\n${tail}`);
       void shutdown(1);
     },

@@ -254,6 +254,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--etcd-servers=http://127.0.0.1:${etcdClientPort}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
+      // The endpoint reconciler refuses a loopback address for the `kubernetes` Service's
+      // endpoints; nothing here reaches the apiserver through that Service.
+      '--endpoint-reconciler-type=none',
       `--secure-port=${apiserverPort}`,
       `--tls-cert-file=${apiserverCert}`,
       `--tls-private-key-file=${apiserverKey}`,
