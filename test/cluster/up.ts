@@ -18,10 +18,12 @@ let stopping: Promise<void> | undefined;
 
 function shutdown(code: number): Promise<void> {
   stopping ??= (async () => {
-    log('stopping');
-    await injector?.stop();
-    await cp?.stop();
-    log('stopped');
+    if (cp !== undefined) {
+      log('stopping');
+      await injector?.stop();
+      await cp.stop();
+      log('stopped');
+    }
     process.exit(code);
   })();
   return stopping;
