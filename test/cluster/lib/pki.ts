@@ -5,8 +5,7 @@
  * pair shared by the apiserver (signs and verifies tokens) and the controller manager.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import selfsigned from 'selfsigned';
-import { generateCa, generateServingCert, type KeyPair } from '../../../src/certs/generate.js';
+import { generateCa, generateClientCert, generateServingCert, type KeyPair } from '../../../src/certs/generate.js';
 
 export type { KeyPair };
 
@@ -22,32 +21,14 @@ export interface ControlPlanePki {
 export const KUBERNETES_SERVICE_IP = '10.0.0.1';
 export const SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/24';
 
-async function generateClientCert(ca: KeyPair, commonName: string, organization?: string): Promise<KeyPair> {
-  const attrs = [{ name: 'commonName', value: commonName }, ...(organization ? [{ name: 'organizationName', value: organization }] : [])];
-  const result = await selfsigned.generate(attrs, {
-    notBeforeDate: new Date(Date.now() - 5 * 60 * 1000),
-    notAfterDate: new Date(Date.now() + 365 * 24 * 60 * 60 * 1000),
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    ca: { key: ca.key, cert: ca.cert },
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', clientAuth: true },
-    ],
-  });
-  return { cert: result.cert, key: result.private };
-}
-
 export async function generateControlPlanePki(): Promise<ControlPlanePki> {
   const ca = await generateCa({ commonName: 'local-control-plane-ca' });
   const sans = ['localhost', '127.0.0.1', KUBERNETES_SERVICE_IP, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
   const apiserver = await generateServingCert(ca, { sans, commonName: 'kube-apiserver' });
   // system:masters is the group RBAC always allows; system:kube-controller-manager is the user the
   // bootstrap policy grants the controller manager's own permissions to (as in kubeadm).
-  const admin = await generateClientCert(ca, 'kubernetes-admin', 'system:masters');
-  const controllerManager = await generateClientCert(ca, 'system:kube-controller-manager');
+  const admin = await generateClientCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'] });
+  const controllerManager = await generateClientCert(ca, { commonName: 'system:kube-controller-manager' });
   const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const serviceAccount = {
     privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
