@@ -42,6 +42,17 @@ describe('a Deployment on a real control plane', () => {
     // ...and, injected by kube-inject and defaulted, equals the pod our webhook injected.
     const expected = await expectedInjection(cluster, reference, plain);
     assert.deepEqual(comparable(pod), comparable(expected));
+
+    // That token mount counts as a change after us, so our webhook (IfNeeded) was called once more
+    // and answered with no patch: re-injection is a no-op.
+    const reviews = readFileSync(cluster.injector.logFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(`"namespace":"${injected}"`) && line.includes('"msg":"review"'))
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(
+      reviews.map((r) => [r.decision, r.reason, r.patchOps > 0]),
+      [['injected', 'policy-enabled', true], ['injected', 'already-injected', false]],
+    );
   });
 
   it('leaves a pod in an unlabelled namespace alone: the webhook is never called', async () => {
