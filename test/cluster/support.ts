@@ -32,6 +32,8 @@ export interface Suite extends ClusterClients {
   namespace(prefix: string, labels?: Record<string, string>): Promise<string>;
   /** Waits until `count` pods matching the label selector exist in the namespace; returns them. */
   podsOf(namespace: string, selector: string, count?: number): Promise<any[]>;
+  /** The reviews the suite's injector logged for a namespace, oldest first (pino JSON lines). */
+  reviewsIn(namespace: string): any[];
 }
 
 export async function connectSuite(): Promise<Suite> {
@@ -53,6 +55,13 @@ export async function connectSuite(): Promise<Suite> {
         const list = await clients.kubectlJson(['get', 'pods', '-n', namespace, '-l', selector]);
         return list.items.length >= count ? list.items : undefined;
       });
+    },
+    reviewsIn(namespace) {
+      return readFileSync(state.injector.logFile, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line))
+        .filter((entry) => entry.msg === 'review' && entry.namespace === namespace);
     },
   };
 }
