@@ -45,7 +45,10 @@ export interface WebhookConfigurationOptions {
  * name) may add containers, ports or probes; with `IfNeeded` the apiserver calls us once more so
  * those are covered too (probe rewriting, port exclusions). It is safe because our injection is
  * idempotent: a second review of our own output yields no patch (tested end to end). It costs one
- * extra call only when a later webhook actually changed the pod.
+ * extra call, answered without a patch, whenever something changed the pod after us: a later
+ * webhook, or the built-in plugins that the apiserver runs again once a webhook changed the pod
+ * (the ServiceAccount plugin mounts the API token into the injected containers, so that is nearly
+ * every pod).
  */
 export const DEFAULT_REINVOCATION_POLICY: ReinvocationPolicy = 'IfNeeded';
 
