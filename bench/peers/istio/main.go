@@ -1,0 +1,46 @@
+// Command istio-peer runs Istio's own sidecar injector (package istio.io/istio/pkg/kube/inject)
+// so that sidecar-injector can be compared with it: `inject` is the kube-inject code path
+// (what `istioctl kube-inject` and Istio's TestInjection run), `serve` is the admission webhook
+// handler that istiod mounts at /inject. Nothing here re-implements injection: this program only
+// loads configuration and calls Istio's code.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `usage: istio-peer <command> [flags]
+
+commands:
+  inject   inject sidecars into the manifests of -f with Istio's kube-inject code path
+  serve    serve Istio's injection webhook handler (/inject) over HTTPS
+  version  print the Istio module version this program was built from
+
+Run 'istio-peer <command> -h' for the flags of a command.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "inject":
+		err = runInject(os.Args[2:])
+	case "serve":
+		err = runServe(os.Args[2:])
+	case "version":
+		fmt.Println(istioVersion())
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Error: %v\n", err)
+		os.Exit(1)
+	}
+}
