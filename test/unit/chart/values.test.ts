@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { defaultValues, serverArgs, type InstallValues } from '../../../src/manifests/index.js';
+import { VALUES_SCHEMA } from '../../../src/manifests/values-schema.js';
 
 const CHART = 'charts/sidecar-injector';
 const valuesYaml = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
@@ -56,6 +57,10 @@ describe('chart values', () => {
     ];
     for (const [what, change] of bad) assert.equal(validate(withValues(change)), false, `accepted: ${what}`);
     assert.equal(validate(withValues((v) => Object.assign(v.certificates, { mode: 'cert-manager', certManager: { issuerRef: { name: 'ca', kind: 'ClusterIssuer' } } }))), true);
+  });
+
+  it('values.schema.json is the schema `sidecar-injector manifests` checks values against', () => {
+    assert.deepEqual(schema, VALUES_SCHEMA, 'charts/sidecar-injector/values.schema.json and src/manifests/values-schema.ts differ: change both');
   });
 
   it('has exactly the defaults `sidecar-injector manifests` uses', () => {
