@@ -52,7 +52,9 @@ async function install(cluster: Suite, helm: HelmClient, mode: 'secret' | 'serve
   // calls the Service's port on the ExternalName host: the same port, on localhost.
   const ports = { port: await freePort(), monitoringPort: await freePort() };
   const valuesFile = writeValues(dir, 'values', values(release, ports));
-  await helm.run(['install', name, CHART, '--namespace', namespace, '--values', valuesFile]);
+  const { stdout } = await helm.run(['install', name, CHART, '--namespace', namespace, '--values', valuesFile]);
+  // The chart's NOTES tell the user the label this release selects.
+  assert.match(stdout, new RegExp(`kubectl label namespace <ns> ${release.label.key.replaceAll('.', '\\.')}=enabled`));
   return release;
 }
 

@@ -1,5 +1,6 @@
 /**
- * No helm binary runs here, so the chart is checked by what can be checked without rendering:
+ * No helm binary runs in `npm test` (test/cluster/helm-*.test.ts render and install the chart with
+ * Helm on a real apiserver), so here the chart is checked by what can be checked without rendering:
  * values.yaml against values.schema.json, values.yaml against the `manifests` defaults, and every
  * `.Values` path and server flag the templates use against values.yaml and `serverArgs`.
  */
