@@ -32,10 +32,17 @@ interface Release {
 /**
  * A namespace for the release (enforcing the `restricted` Pod Security Standard, which the chart's
  * pods must meet), a certificate for `<release>.<namespace>.svc` and the Secret the README has users
- * create for the mode, then `helm install` with `values`.
+ * create for the mode, then `helm install` with `values`. The namespace is added to `created` at once.
  */
-async function install(cluster: Suite, helm: HelmClient, mode: 'secret' | 'server', values: (release: Release, ports: { port: number; monitoringPort: number }) => Record<string, unknown>): Promise<Release> {
+async function install(
+  cluster: Suite,
+  helm: HelmClient,
+  mode: 'secret' | 'server',
+  values: (release: Release, ports: { port: number; monitoringPort: number }) => Record<string, unknown>,
+  created: string[],
+): Promise<Release> {
   const namespace = await cluster.namespace(`helm-${mode}`, { 'pod-security.kubernetes.io/enforce': 'restricted' });
+  created.push(namespace);
   const name = namespace;
   const dir = join(cluster.dir, namespace);
   const certsDir = join(dir, 'certs');
@@ -99,6 +106,8 @@ describe('helm install, upgrade and uninstall on a real control plane', () => {
 
   after(async () => {
     for (const server of servers) await server.stop();
+    // A release a failed test left installed: its cluster-scoped objects outlive the namespace.
+    for (const ns of namespaces) await helm.run(['uninstall', ns, '--namespace', ns, '--ignore-not-found'], { allowFailure: true });
     for (const ns of namespaces) await cluster.kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
   });
 
@@ -108,8 +117,7 @@ describe('helm install, upgrade and uninstall on a real control plane', () => {
       certificates: { caBundle: b64(r.caCert) },
       // Read by the server from the chart's ConfigMap: the proxy image says it arrived.
       config: { values: { global: { hub: 'registry.example.com/mesh', tag: '1.0.0-chart' } } },
-    }));
-    namespaces.push(release.namespace);
+    }), namespaces);
     const server = await serverFor(cluster, release);
     servers.push(server);
 
@@ -154,8 +162,7 @@ describe('helm install, upgrade and uninstall on a real control plane', () => {
   });
 
   it("mode server: the server, as the chart's ServiceAccount, writes and repairs the caBundle; upgrade keeps it; uninstall removes the cluster-wide RBAC", async () => {
-    const release = await install(cluster, helm, 'server', (r, ports) => ({ ...routedToLocalServer(r, ports), certificates: { mode: 'server' } }));
-    namespaces.push(release.namespace);
+    const release = await install(cluster, helm, 'server', (r, ports) => ({ ...routedToLocalServer(r, ports), certificates: { mode: 'server' } }), namespaces);
     assert.equal((await webhookConfiguration(cluster, release.name)).webhooks[0].clientConfig.caBundle, undefined, 'not rendered in mode server');
 
     // The token the kubelet would mount: the server gets exactly the chart's RBAC.
