@@ -1,5 +1,6 @@
 /** Helm's values semantics: a values file overrides the defaults key by key; lists replace. */
 import { InjectorError } from '../errors.js';
+import { setOwn } from '../patch/equal.js';
 import type { InstallValues } from './values.js';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -9,7 +10,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function merge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over === null ? base : structuredClone(over);
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = k in base ? merge(base[k], v) : structuredClone(v);
+  for (const [k, v] of Object.entries(over)) setOwn(out, k, Object.hasOwn(base, k) ? merge(base[k], v) : structuredClone(v));
   return out;
 }
 
@@ -31,7 +32,7 @@ function unknownKeys(base: Record<string, unknown>, over: Record<string, unknown
   const out: string[] = [];
   for (const [k, v] of Object.entries(over)) {
     const path = prefix + k;
-    if (!(k in base)) out.push(path);
+    if (!Object.hasOwn(base, k)) out.push(path);
     else if (!OPEN.has(path) && isPlainObject(base[k]) && isPlainObject(v)) out.push(...unknownKeys(base[k], v, path + '.'));
   }
   return out;
