@@ -208,9 +208,17 @@ describe('fuzzing the webhook', () => {
     assert.ok(deepAnswer.status === 200 || deepAnswer.status === 400, `status ${deepAnswer.status}`);
     assert.equal(deepAnswer.json.kind, deepAnswer.status === 200 ? 'AdmissionReview' : 'Status');
     const huge = reviewFixture('pod-plain');
-    huge.request.object.metadata.annotations = { note: 'x'.repeat(4 * 1024 * 1024) };
+    huge.request.object.spec.containers[0].env = [{ name: 'NOTE', value: 'x'.repeat(4 * 1024 * 1024) }];
     const hugeAnswer = await send(JSON.stringify(huge));
     assert.equal(hugeAnswer.status, 200);
     assert.equal(hugeAnswer.json.response.allowed, true);
+    // Annotations beyond the apiserver's 256 KiB: refused, as the apiserver would refuse the pod.
+    const annotated = reviewFixture('pod-plain');
+    annotated.request.object.metadata.annotations = { note: 'x'.repeat(4 * 1024 * 1024) };
+    const annotatedAnswer = await send(JSON.stringify(annotated));
+    assert.equal(annotatedAnswer.status, 200);
+    assert.equal(annotatedAnswer.json.response.allowed, false);
+    assert.equal(annotatedAnswer.json.response.status.code, 400);
+    assert.match(annotatedAnswer.json.response.status.message, /^metadata\.annotations: Too long: must have at most 262144 bytes/);
   });
 });
