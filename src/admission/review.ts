@@ -148,7 +148,7 @@ export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { revi
     }
     // A value of a type the apiserver never sends can trip rendering or land in the patch: then
     // the pod is refused naming it, not admitted as if we had failed. Only looked for on failure.
-    if (!isInjectorError(err) || err.code === 'PATCH_VERIFICATION_FAILED') {
+    if (!isInjectorError(err) || err.code !== 'REVIEW_BUDGET_EXCEEDED') {
       const problem = podTypeProblem(pod);
       if (problem !== undefined) {
         const message = `${problem} (the apiserver decodes a pod before it calls webhooks, so it never sends this)`;

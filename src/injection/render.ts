@@ -17,7 +17,7 @@ import { gatewayTemplate } from './templates/gateway.js';
 import { grpcAgentTemplate, grpcSimpleTemplate } from './templates/grpc.js';
 import { sidecarTemplate, type Fragment } from './templates/sidecar.js';
 import type { InjectionRequest, JsonObject, Pod } from './types.js';
-import { canonicalQuantity } from './quantity.js';
+import { canonicalQuantity, isValidQuantity } from './quantity.js';
 import { goContainerJson } from './go-json.js';
 import { setOwn } from '../patch/equal.js';
 import { workingCopy } from './working-copy.js';
@@ -225,7 +225,7 @@ function canonicalResources(container: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [section, quantities] of Object.entries(resources)) {
     setOwn(out, section, typeof quantities === 'object' && quantities !== null
-      ? Object.fromEntries(Object.entries(quantities).map(([k, q]) => [k, canonicalQuantity(q as string)]))
+      ? Object.fromEntries(Object.entries(quantities).map(([k, q]) => [k, isValidQuantity(q as string) ? canonicalQuantity(q as string) : q]))
       : quantities);
   }
   return { ...container, resources: out };
