@@ -104,58 +104,72 @@ export class GoTypes {
     return codes[key] ?? (this.caseInsensitive ? codes[`\u0000${key.toLowerCase()}`] : undefined);
   }
 
+  /**
+   * The check of `code`, generated as JavaScript once per type: a function per list, map and struct
+   * type reachable from it, each struct a `switch` over its field names with the scalar checks
+   * written inline. It runs over every value a patch writes, on every review, and this way costs
+   * about a third of what a walk of the type table costs. The source holds only the field names
+   * and type codes of the table (quoted with JSON.stringify), nothing from a request.
+   */
   private compile(code: string): Accepts {
     const done = this.compiled.get(code);
     if (done !== undefined) return done;
-    let accepts: Accepts;
-    if (code.startsWith('[]')) {
-      const of = this.compile(code.slice(2));
-      accepts = (v) => {
-        if (!Array.isArray(v)) return false;
-        for (let i = 0; i < v.length; i++) {
-          const item: unknown = v[i];
-          if (item === null || !of(item)) return false;
-        }
-        return true;
-      };
-    } else if (code.startsWith('map[]')) {
-      const of = this.compile(code.slice(5));
-      accepts = (v) => {
-        if (!isObject(v)) return false;
-        for (const key in v) {
-          const item = v[key];
-          if (item === null || !of(item)) return false;
-        }
-        return true;
-      };
-    } else if (Object.hasOwn(SCALARS, code)) {
-      accepts = SCALARS[code]!.accepts;
-    } else if (Object.hasOwn(this.structs, code)) {
-      // Registered before its fields compile: a struct may refer to itself.
-      const fields = Object.create(null) as Record<string, Accepts>;
-      const folded = this.caseInsensitive ? (Object.create(null) as Record<string, Accepts>) : undefined;
-      accepts = (v) => {
-        if (!isObject(v)) return false;
-        for (const key in v) {
-          const item = v[key];
-          if (item === null) continue;
-          const field = fields[key] ?? folded?.[key.toLowerCase()];
-          if (field !== undefined && !field(item)) return false;
-        }
-        return true;
-      };
-      this.compiled.set(code, accepts);
-      const table = this.structs[code]!;
-      for (const field of Object.keys(table)) {
-        fields[field] = this.compile(table[field]!);
-        if (folded !== undefined) folded[field.toLowerCase()] = fields[field];
+    const names = new Map<string, string>();
+    const functions: string[] = [];
+    const ref = (type: string): string => {
+      let name = names.get(type);
+      if (name === undefined) {
+        name = `t${names.size}`;
+        names.set(type, name);
+        functions.push(this.source(type, name, ref));
       }
-      return accepts;
-    } else {
-      throw new Error(`unknown type code '${code}'`);
-    }
+      return name;
+    };
+    const root = this.test(code, 'v', ref);
+    const source = `${functions.join('\n')}\nreturn (v) => ${root};`;
+    const accepts = new Function('isValidQuantity', source)(isValidQuantity) as Accepts;
     this.compiled.set(code, accepts);
     return accepts;
+  }
+
+  /** An expression testing `value` (a variable name) against `code`. */
+  private test(code: string, value: string, ref: (type: string) => string): string {
+    switch (code) {
+      case 'string':
+      case 'time':
+        return `typeof ${value} === 'string'`;
+      case 'bool':
+        return `typeof ${value} === 'boolean'`;
+      case 'int32':
+        return `(Number.isInteger(${value}) && ${value} >= ${-INT32} && ${value} < ${INT32})`;
+      case 'int64':
+        return `Number.isInteger(${value})`;
+      case 'intOrString':
+        return `(typeof ${value} === 'string' || (Number.isInteger(${value}) && ${value} >= ${-INT32} && ${value} < ${INT32}))`;
+      case 'quantity':
+        return `(typeof ${value} === 'string' ? isValidQuantity(${value}) : typeof ${value} === 'number' && Number.isFinite(${value}))`;
+      case 'any':
+        return 'true';
+      default:
+        if (!code.startsWith('[]') && !code.startsWith('map[]') && !Object.hasOwn(this.structs, code)) throw new Error(`unknown type code '${code}'`);
+        return `${ref(code)}(${value})`;
+    }
+  }
+
+  /** The function `name` testing a list, map or struct type. */
+  private source(code: string, name: string, ref: (type: string) => string): string {
+    const object = `if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;`;
+    if (code.startsWith('[]')) {
+      return `function ${name}(v) { if (!Array.isArray(v)) return false; for (let i = 0; i < v.length; i++) { const x = v[i]; if (x === null || !(${this.test(code.slice(2), 'x', ref)})) return false; } return true; }`;
+    }
+    if (code.startsWith('map[]')) {
+      return `function ${name}(v) { ${object} for (const k in v) { const x = v[k]; if (x === null || !(${this.test(code.slice(5), 'x', ref)})) return false; } return true; }`;
+    }
+    const table = this.structs[code]!;
+    const cases = (fold: boolean) => Object.keys(table).map((field) => `case ${JSON.stringify(fold ? field.toLowerCase() : field)}: if (!(${this.test(table[field]!, 'x', ref)})) return false; break;`).join(' ');
+    // Unknown fields fall through (Go drops them); with Go's encoding/json, a name differing only in case matches.
+    const fallback = this.caseInsensitive ? `default: switch (k.toLowerCase()) { ${cases(true)} }` : '';
+    return `function ${name}(v) { ${object} for (const k in v) { const x = v[k]; if (x === null) continue; switch (k) { ${cases(false)} ${fallback} } } return true; }`;
   }
 
   /** The first value below `value` that does not decode as `code`: its path and why. */
@@ -206,12 +220,4 @@ export const podTypes = new GoTypes(POD_STRUCTS);
 /** Where a pod has a value of the wrong type for the apiserver's decoder (a JSON path and why), or undefined. */
 export function podTypeProblem(pod: unknown): string | undefined {
   return podTypes.problem(pod, 'Pod');
-}
-
-/** Where `value`, written at a JSON pointer's `segments` in a pod, fails to decode there; undefined when it decodes. */
-export function podValueProblem(segments: readonly string[], value: unknown): string | undefined {
-  const code = podTypes.codeAt('Pod', segments);
-  if (code === undefined) return undefined;
-  if (value === null) return `expected ${podTypes.expected(code)}, got null`;
-  return podTypes.problem(value, code);
 }

@@ -7,21 +7,43 @@
 import { InjectorError } from '../errors.js';
 import { applyPatch, PatchApplyError } from './apply.js';
 import { jsonEqual } from './equal.js';
-import { podValueProblem } from './go-types.js';
+import { podTypes } from './go-types.js';
 import { parsePointer } from './pointer.js';
 import { podProblems } from './pod-checks.js';
 import type { PatchOperation } from './types.js';
 
+/**
+ * What verification needs of an operation's path: its segments and the Pod type a value written
+ * there decodes as. Reviews of similar pods patch the same paths (`/spec/containers/1`,
+ * `/spec/volumes/0`...), so both are kept, for a bounded number of short paths.
+ */
+const paths = new Map<string, { segments: readonly string[]; code: string | undefined }>();
+const MAX_PATHS = 4096;
+const MAX_PATH_CHARS = 512;
+
+function pathInfo(path: string): { segments: readonly string[]; code: string | undefined } {
+  let info = paths.get(path);
+  if (info === undefined) {
+    const segments = parsePointer(path);
+    info = { segments, code: podTypes.codeAt('Pod', segments) };
+    if (path.length <= MAX_PATH_CHARS) {
+      if (paths.size >= MAX_PATHS) paths.clear();
+      paths.set(path, info);
+    }
+  }
+  return info;
+}
+
 /** Throws InjectorError('PATCH_VERIFICATION_FAILED') with the reason when the patch is unsafe. */
 export function verifyPatch(original: unknown, ops: readonly PatchOperation[], expected: unknown): void {
-  const pointers = ops.map((op) => parsePointer(op.path));
-  ops.forEach((op, i) => {
-    if (op.op === 'remove') return;
-    const problem = podValueProblem(pointers[i]!, op.value);
-    if (problem !== undefined) {
-      throw new InjectorError('PATCH_VERIFICATION_FAILED', `patch writes a value the apiserver cannot decode at ${op.path}: ${problem}`);
-    }
-  });
+  const pointers: Array<readonly string[]> = [];
+  for (const op of ops) {
+    const { segments, code } = pathInfo(op.path);
+    pointers.push(segments);
+    if (op.op === 'remove' || code === undefined || (op.value !== null && podTypes.accepts(op.value, code))) continue;
+    const problem = op.value === null ? `expected ${podTypes.expected(code)}, got null` : podTypes.problem(op.value, code);
+    throw new InjectorError('PATCH_VERIFICATION_FAILED', `patch writes a value the apiserver cannot decode at ${op.path}: ${problem}`);
+  }
   let patched: unknown;
   try {
     patched = applyPatch(original, ops, pointers);
