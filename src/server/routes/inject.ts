@@ -10,16 +10,26 @@ import { handleReview } from '../../admission/review.js';
 import { runWithin } from '../../admission/watchdog.js';
 import type { AppDeps } from '../app.js';
 
-/** Reads Istio's `/inject/cluster/X/net/Y` key/value segments. Unknown keys are reported, not fatal. */
+/** A percent-encoded segment, or undefined when it is malformed (`%E0%A4%A`). */
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads Istio's `/inject/cluster/X/net/Y` key/value segments. Unknown keys and malformed values are reported, not fatal. */
 export function parseInjectPath(rest: string): { clusterId?: string; network?: string; ignored: string[] } {
   const segments = rest.split('/').filter((s) => s !== '');
   const result: { clusterId?: string; network?: string; ignored: string[] } = { ignored: [] };
   for (let i = 0; i < segments.length; i += 2) {
     const key = segments[i]!;
     const value = segments[i + 1];
-    if (value === undefined) result.ignored.push(key);
-    else if (key === 'cluster') result.clusterId = decodeURIComponent(value);
-    else if (key === 'net') result.network = decodeURIComponent(value);
+    const decoded = value === undefined ? undefined : decode(value);
+    if (decoded === undefined) result.ignored.push(value === undefined ? key : `${key}/${value}`);
+    else if (key === 'cluster') result.clusterId = decoded;
+    else if (key === 'net') result.network = decoded;
     else result.ignored.push(`${key}/${value}`);
   }
   return result;
