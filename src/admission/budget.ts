@@ -87,7 +87,8 @@ export class ReviewBudget {
    * (10 s when absent or unreadable; at most 30 s, the apiserver's own limit).
    */
   static of(startedAt: number, timeoutParam: unknown, share: number): ReviewBudget {
-    const parsed = typeof timeoutParam === 'string' ? parseGoDuration(timeoutParam) : undefined;
+    // '10s', the apiserver's default, is what nearly every call carries.
+    const parsed = timeoutParam === '10s' ? 10 : typeof timeoutParam === 'string' ? parseGoDuration(timeoutParam) : undefined;
     const timeout = parsed === undefined || parsed <= 0 ? DEFAULT_TIMEOUT_SECONDS : Math.min(parsed, MAX_TIMEOUT_SECONDS);
     return new ReviewBudget(startedAt, timeout * share * 1000, timeout, share);
   }

@@ -9,8 +9,8 @@
  */
 import vm from 'node:vm';
 
-const context = vm.createContext({ task: undefined as (() => void) | undefined });
-const script = new vm.Script('task()', { filename: 'sidecar-injector-watchdog' });
+/** Made on first use: a context costs a few milliseconds, and most servers never watch a review. */
+let runner: { context: vm.Context; script: vm.Script } | undefined;
 
 export class WatchdogTimeout extends Error {
   constructor(readonly ms: number) {
@@ -21,6 +21,8 @@ export class WatchdogTimeout extends Error {
 
 /** `fn()`, or WatchdogTimeout once it has run for `ms` milliseconds. */
 export function runWithin<T>(ms: number, fn: () => T): T {
+  runner ??= { context: vm.createContext({ task: undefined }), script: new vm.Script('task()', { filename: 'sidecar-injector-watchdog' }) };
+  const { context, script } = runner;
   let result: T | undefined;
   context.task = () => {
     result = fn();

@@ -31,12 +31,17 @@ function isMap(value: unknown): value is JsonObject {
 export function overlayObject(base: JsonObject, overlay: JsonObject, strategicOrder = false): JsonObject {
   const out: JsonObject = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
-    const current = ownValue(out, key);
-    const mergeKey = MERGE_KEYS.get(key);
-    if (isMap(value) && isMap(current)) setOwn(out, key, overlayObject(current, value, strategicOrder));
-    else if (Array.isArray(value) && Array.isArray(current) && mergeKey !== undefined) {
-      out[key] = strategicOrder ? strategicList(current, value, mergeKey) : overlayList(current, value, mergeKey);
-    } else setOwn(out, key, value);
+    // A key `out` lacks reads as inherited: a function (never merged below) or, for `__proto__`,
+    // Object.prototype (a map), so that one is looked up as an own key only.
+    const current = key === '__proto__' ? ownValue(out, key) : out[key];
+    let merged: unknown = value;
+    if (isMap(value) && isMap(current)) merged = overlayObject(current, value, strategicOrder);
+    else if (Array.isArray(value) && Array.isArray(current)) {
+      const mergeKey = MERGE_KEYS.get(key);
+      if (mergeKey !== undefined) merged = strategicOrder ? strategicList(current, value, mergeKey) : overlayList(current, value, mergeKey);
+    }
+    if (key === '__proto__') setOwn(out, key, merged);
+    else out[key] = merged;
   }
   return out;
 }
