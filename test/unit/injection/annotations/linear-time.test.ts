@@ -6,7 +6,11 @@
  * that (a few nanoseconds per character against a microsecond per value), a quadratic one takes a
  * hundred times over it (every character costs another pass).
  */
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { buildConfig, defaultConfig } from '../../../../src/config/index.js';
+import { render, type Pod } from '../../../../src/injection/index.js';
+import { reviewFixture } from '../../../support/fixtures.js';
 import { parseGoDuration } from '../../../../src/admission/budget.js';
 import { validateAnnotations } from '../../../../src/injection/annotations/index.js';
 import { goTrimSpace, parseCidrList, parseGoBool, parseGoUint, parseInterfaceList, parsePort, parsePortList, proxyConfigProblem } from '../../../../src/injection/annotations/index.js';
@@ -17,7 +21,6 @@ import { protoDuration } from '../../../../src/injection/proxy-config.js';
 import { canonicalQuantity, isValidQuantity } from '../../../../src/injection/quantity.js';
 import { podTypeProblem } from '../../../../src/patch/go-types.js';
 import { assertTimeRatio, bestCpuMs } from '../../../support/timing.js';
-import assert from 'node:assert/strict';
 
 /** What all of a pod's annotations may hold (the apiserver's TotalAnnotationSizeLimitB). */
 const MAX = 256 * 1024;
@@ -137,4 +140,29 @@ describe('proxy.istio.io/config is capped, and the YAML parser is linear below t
   it('refuses longer values before parsing them', () => {
     assert.match(proxyConfigProblem(run('"', MAX)) ?? '', /more than the 8192 read as YAML/);
   });
+});
+
+describe('rendering takes time linear in the annotations it reads (the worst at 256 KiB, against a plain pod)', () => {
+  const cni = buildConfig({ values: { global: { proxy: { tracer: 'datadog' } }, pilot: { cni: { enabled: true, provider: 'multus' } } } });
+  const plainPod = () => reviewFixture('pod-plain').request.object;
+  const withAnnotation = (name: string, value: string) => {
+    const pod = plainPod();
+    pod.metadata.annotations = { [name]: value };
+    return pod;
+  };
+  const renderOf = (pod: unknown, config = defaultConfig()) => () => render({ pod: pod as Pod, namespace: 'demo' }, config);
+  // A whole render is the unit here (tens of microseconds), so the bound is tighter than the parsers':
+  // a linear render of 256 KiB takes a few hundred renders, a quadratic one hundreds of thousands.
+  const BOUND = 5000;
+  const cases: Array<[string, () => unknown, () => unknown]> = [
+    ['a template list', renderOf(withAnnotation('inject.istio.io/templates', run('sidecar,', MAX - 40))), renderOf(plainPod())],
+    ['Prometheus scrape targets', renderOf(withAnnotation('prometheus.istio.io/scrape-targets', run(' 1 ,', MAX - 40))), renderOf(plainPod())],
+    ['an earlier status listing many names', renderOf(withAnnotation('sidecar.istio.io/status', `{"containers":[${run('"istio-proxy",', MAX - 60)}"x"]}`)), renderOf(plainPod())],
+    ['overrides repeating a container', renderOf(withAnnotation('proxy.istio.io/overrides', `{"containers":[${run('{"name":"istio-proxy"},', MAX - 60)}{"name":"x"}]}`)), renderOf(plainPod())],
+    ['multus networks', renderOf(withAnnotation('k8s.v1.cni.cncf.io/networks', `[${run('{"name":"a"},', MAX - 40)}{"name":"a"}]`), cni), renderOf(plainPod(), cni)],
+    ['Datadog variables', renderOf(withAnnotation('apm.datadoghq.com/env', `{${Array.from({ length: MAX / 20 }, (_, i) => `"K${i}":"v${i}"`).join(',')}}`), cni), renderOf(plainPod(), cni)],
+  ];
+  for (const [what, worst, normal] of cases) {
+    it(what, () => assertTimeRatio(`rendering ${what}`, normal, worst, BOUND, 100));
+  }
 });
