@@ -19,7 +19,7 @@ import * as injection from '../injection/index.js';
 import type { InjectionRequest, Pod } from '../injection/index.js';
 import type { Logger } from '../observability/logger.js';
 import { diffPatch, verifyPatch } from '../patch/index.js';
-import { podTypeProblem } from '../patch/go-types.js';
+import { podNullField, podTypeProblem } from '../patch/go-types.js';
 import type { ReviewBudget } from './budget.js';
 import { isPodCreate } from './decode.js';
 import { WatchdogTimeout } from './watchdog.js';
@@ -149,7 +149,8 @@ export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { revi
     // A value of a type the apiserver never sends can trip rendering or land in the patch: then
     // the pod is refused naming it, not admitted as if we had failed. Only looked for on failure.
     if (!isInjectorError(err) || err.code !== 'REVIEW_BUDGET_EXCEEDED') {
-      const problem = podTypeProblem(pod);
+      const nullField = podNullField(pod);
+      const problem = podTypeProblem(pod) ?? (nullField === undefined ? undefined : `${nullField}: null`);
       if (problem !== undefined) {
         const message = `${problem} (the apiserver decodes a pod before it calls webhooks, so it never sends this)`;
         return finish(deny(apiVersion, request.uid, 400, message), 'denied', 'invalid-pod');

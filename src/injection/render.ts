@@ -220,8 +220,8 @@ function userOverlay(container: JsonObject, ctx: RenderContext): JsonObject {
 }
 
 function canonicalResources(container: JsonObject): JsonObject {
-  const resources = container.resources as JsonObject | undefined;
-  if (resources === undefined) return container;
+  const resources: unknown = container.resources;
+  if (typeof resources !== 'object' || resources === null) return container;
   const out: JsonObject = {};
   for (const [section, quantities] of Object.entries(resources)) {
     setOwn(out, section, typeof quantities === 'object' && quantities !== null

@@ -221,3 +221,30 @@ export const podTypes = new GoTypes(POD_STRUCTS);
 export function podTypeProblem(pod: unknown): string | undefined {
   return podTypes.problem(pod, 'Pod');
 }
+
+/**
+ * The first field of a pod set to `null`, as a path (`metadata.creationTimestamp`, which the
+ * apiserver writes as null, excepted). Go reads `null` as "absent", but the apiserver never sends
+ * one (it encodes the pod it decoded, leaving empty fields out), so when rendering trips on a pod
+ * without a type problem, a null is the likely cause.
+ */
+export function podNullField(pod: unknown): string | undefined {
+  const walk = (value: unknown, path: string): string | undefined => {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const found = walk(value[i], `${path}[${i}]`);
+        if (found !== undefined) return found;
+      }
+    } else if (isObject(value)) {
+      for (const key of Object.keys(value)) {
+        const at = `${path}${segment(key)}`;
+        if (value[key] === null && at !== '.metadata.creationTimestamp') return at.replace(/^\./, '');
+        const found = walk(value[key], at);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  };
+  return walk(pod, '');
+}
+
