@@ -109,7 +109,7 @@ const CANDIDATES = {
   'scrape targets': (n) => fill('8080:/m,', n),
   'status lists': (n) => `{"containers":[${fill('"istio-proxy",', n)}"x"],"initContainers":[],"volumes":[],"imagePullSecrets":[],"revision":"default"}`,
   'overrides': (n) => `{"containers":[${fill('{"name":"istio-proxy"},', n)}{"name":"istio-proxy"}]}`,
-  'datadog env': (n) => `{${Array.from({ length: Math.floor(n / 16) }, (_, i) => `"K${i}":"v${i}"`).join(',')}}`,
+  'datadog env': (n) => `{${Array.from({ length: Math.floor(n / 18) }, (_, i) => `"K${i}":"v${i}"`).join(',')}}`,
   'multus list': (n) => `[${fill('{"name":"a"},', n)}{"name":"a"}]`,
   'proxy config durations': (n) => `parentShutdownDuration: "${fill('1', n - 40)}x"\n`,
   'proxy config address': (n) => `discoveryAddress: ${fill('a', n - 40)}\n`,
