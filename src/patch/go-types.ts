@@ -8,8 +8,9 @@
  * value, so the apiserver never sends one (it re-encodes what it decoded), and a patch must not
  * write one.
  *
- * Each type compiles to a closure that answers yes or no without allocating (verification runs it
- * over everything a patch writes, on every review); only a no is walked again to say where and why.
+ * Each type compiles to a generated function that answers yes or no without allocating
+ * (verification runs it over everything a patch writes, on every review); only a no is walked
+ * again, over the type table, to say where and why.
  */
 import { isValidQuantity } from '../injection/quantity.js';
 import { POD_TYPES } from './pod-types.js';
