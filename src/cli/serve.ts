@@ -16,6 +16,7 @@ import { connect } from '../kube/client.js';
 import { InjectorError } from '../errors.js';
 import { createLogger, LOG_LEVELS } from '../observability/logger.js';
 import { createMetrics, startMonitoringServer } from '../observability/metrics.js';
+import { DEFAULT_BUDGET_SHARE, DEFAULT_WATCHDOG_BYTES } from '../admission/budget.js';
 import { DEFAULT_BODY_LIMIT } from '../server/app.js';
 import { startServer } from '../server/listen.js';
 
@@ -39,6 +40,11 @@ flags:
   --max-body-bytes N           largest accepted review (default ${DEFAULT_BODY_LIMIT})
   --on-internal-error MODE     allow (default): a pod whose injection fails because of a fault of
                                ours is admitted without a sidecar, with a warning; deny: refused
+  --review-budget-share F      share of the apiserver's timeout (?timeout=, 10s by default) a
+                               review may take before it is answered by --on-internal-error
+                               (0 < F <= 1; default ${DEFAULT_BUDGET_SHARE})
+  --review-watchdog-bytes N    reviews with a body this long or longer run under a watchdog that
+                               interrupts them at the budget (default ${DEFAULT_WATCHDOG_BYTES}; 0: every review)
   --shutdown-delay-seconds N   on SIGTERM, keep serving (and report not ready) this long first,
                                while Kubernetes removes the endpoint (default 5)
   --shutdown-grace-seconds N   then how long to wait for in-flight reviews (default 20)
@@ -59,6 +65,15 @@ function integer(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < min || value > max) {
     throw new InjectorError('USAGE', `invalid value '${raw}' for --${name}: expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** A share: a decimal number above 0 and at most 1. */
+function share(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!/^(0|1)?(\.[0-9]+)?$/.test(raw) || raw === '' || !(value > 0 && value <= 1)) {
+    throw new InjectorError('USAGE', `invalid value '${raw}' for --${name}: expected a number above 0 and at most 1, such as 0.5`);
   }
   return value;
 }
@@ -91,6 +106,8 @@ export async function run(argv: string[]): Promise<number> {
       'config-dir': { type: 'string' },
       'max-body-bytes': { type: 'string' },
       'on-internal-error': { type: 'string', default: 'allow' },
+      'review-budget-share': { type: 'string', default: String(DEFAULT_BUDGET_SHARE) },
+      'review-watchdog-bytes': { type: 'string', default: String(DEFAULT_WATCHDOG_BYTES) },
       'shutdown-grace-seconds': { type: 'string', default: '20' },
       'shutdown-delay-seconds': { type: 'string', default: '5' },
       'monitoring-port': { type: 'string', default: '15014' },
@@ -121,6 +138,8 @@ export async function run(argv: string[]): Promise<number> {
   const port = integer('port', values.port ?? process.env.PORT ?? '9443', 0, 65535);
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   const bodyLimit = integer('max-body-bytes', values['max-body-bytes'] ?? String(DEFAULT_BODY_LIMIT), 1024, 1024 * 1024 * 1024);
+  const reviewBudgetShare = share('review-budget-share', values['review-budget-share']!);
+  const watchdogBytes = integer('review-watchdog-bytes', values['review-watchdog-bytes']!, 0, 1024 * 1024 * 1024);
   const graceSeconds = integer('shutdown-grace-seconds', values['shutdown-grace-seconds']!, 0, 3600);
   const delaySeconds = integer('shutdown-delay-seconds', values['shutdown-delay-seconds']!, 0, 300);
   if ((values['tls-cert-file'] === undefined) !== (values['tls-key-file'] === undefined)) {
@@ -175,6 +194,8 @@ export async function run(argv: string[]): Promise<number> {
     logger,
     bodyLimit,
     onInternalError,
+    reviewBudgetShare,
+    watchdogBytes,
     onReview: (outcome) => metrics.observeReview(outcome),
     readiness: () => [certs.problem(), stopping ? 'shutting down' : undefined].filter((p): p is string => p !== undefined),
   });

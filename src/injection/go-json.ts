@@ -3,6 +3,7 @@
  * empty optional fields left out. Istio stores such JSON in annotations (proxy.istio.io/overrides),
  * and its readers compare strings, so the layout matters.
  */
+import { setOwn } from '../patch/equal.js';
 import type { JsonObject } from './types.js';
 
 /** Struct field orders of the core/v1 types that appear in containers. */
@@ -47,10 +48,11 @@ function orderStruct(type: string, value: JsonObject): JsonObject {
       if (!(typeof field === 'boolean' || typeof field === 'number') || field === undefined) continue;
       if (type === 'Container' && (field === false || field === 0)) continue;
     }
-    const child = CHILDREN[type]?.[key];
+    const children = CHILDREN[type];
+    const child = children !== undefined && Object.hasOwn(children, key) ? children[key] : undefined;
     if (child !== undefined && Array.isArray(field)) field = field.map((item: JsonObject) => orderStruct(child, item));
     else if (child !== undefined && typeof field === 'object' && field !== null) field = orderStruct(child, field);
-    out[key] = field ?? {};
+    setOwn(out, key, field ?? {});
   }
   return out;
 }

@@ -17,13 +17,19 @@ import { gatewayTemplate } from './templates/gateway.js';
 import { grpcAgentTemplate, grpcSimpleTemplate } from './templates/grpc.js';
 import { sidecarTemplate, type Fragment } from './templates/sidecar.js';
 import type { InjectionRequest, JsonObject, Pod } from './types.js';
-import { canonicalQuantity } from './quantity.js';
+import { canonicalQuantity, isValidQuantity } from './quantity.js';
 import { goContainerJson } from './go-json.js';
+import { setOwn } from '../patch/equal.js';
 import { workingCopy } from './working-copy.js';
+import { OVERRIDES_ANNOTATION, readOverrides, readStatus, readProbers, STATUS_ANNOTATION } from './previous-injection.js';
 
-export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
-export const OVERRIDES_ANNOTATION = 'proxy.istio.io/overrides';
+export { STATUS_ANNOTATION } from './previous-injection.js';
 export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
+/**
+ * Most entries `inject.istio.io/templates` may list. Istio sets no limit, but renders every entry
+ * (a list of 100,000 took seconds); a pod uses one to three, and there are a handful to choose from.
+ */
+export const MAX_TEMPLATES = 32;
 
 const BUILTIN: Record<string, (ctx: RenderContext) => Fragment> = {
   sidecar: sidecarTemplate,
@@ -45,34 +51,32 @@ interface PreviousInjection {
   /** The names the status annotation listed, by list. */
   listed: Map<ListName, Set<string>>;
   probes: RewrittenProbes;
+  /** ISTIO_KUBE_APP_PROBERS and ISTIO_PROMETHEUS_ANNOTATIONS values that could not be read: kept as they were. */
+  unreadableProbers?: string;
+  unreadableScrape?: string;
 }
 
 /**
- * Removes what an earlier injection added (as its status annotation lists) and restores the user's
- * overrides. Returns the removed items: fields the apiserver defaulted on them are carried over,
- * so that re-injection (webhook reinvocation) changes nothing.
+ * Removes what an earlier injection added (as its status annotation lists) and restores the probes
+ * and scrape annotations it rewrote. Returns the removed items: fields the apiserver defaulted on
+ * them are carried over, so that re-injection (webhook reinvocation) changes nothing.
  */
 function stripPreviousInjection(pod: Pod): PreviousInjection {
   const previous: PreviousInjection = { items: new Map(), listed: new Map(), probes: new Map() };
   const rawStatus = pod.metadata?.annotations?.[STATUS_ANNOTATION];
   if (rawStatus === undefined) return previous;
-  let status: Record<string, unknown>;
-  try {
-    status = JSON.parse(rawStatus);
-  } catch {
-    return previous;
-  }
+  const status = readStatus(rawStatus);
+  if (status === undefined) return previous;
   // The working copy shares its annotations with the review's pod: copy them before changing them.
   const annotations = { ...pod.metadata!.annotations };
   pod.metadata!.annotations = annotations;
   const spec = pod.spec!;
   const proxy = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c: JsonObject) => c.name === 'istio-proxy');
-  const proxyEnv = (proxy?.env ?? []) as JsonObject[];
+  const proxyEnv = (Array.isArray(proxy?.env) ? proxy.env : []) as JsonObject[];
   const probers = proxyEnv.find((e) => e.name === 'ISTIO_KUBE_APP_PROBERS')?.value;
   const scrape = proxyEnv.find((e) => e.name === 'ISTIO_PROMETHEUS_ANNOTATIONS')?.value;
   for (const list of LISTS) {
-    const listed = status[list];
-    const injected = new Set(Array.isArray(listed) ? listed.map(String) : []);
+    const injected = new Set(status[list]);
     previous.listed.set(list, injected);
     if (Array.isArray(spec[list])) {
       const removed = new Map<string, JsonObject>();
@@ -86,22 +90,36 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
       if (spec[list].length === 0) delete spec[list];
     }
   }
-  const rawOverrides = annotations[OVERRIDES_ANNOTATION];
-  if (rawOverrides !== undefined) {
-    try {
-      const overrides = JSON.parse(rawOverrides) as Partial<Record<'containers' | 'initContainers', JsonObject[]>>;
-      for (const list of ['containers', 'initContainers'] as const) {
-        if (overrides[list] !== undefined && overrides[list]!.length > 0) spec[list] = [...(spec[list] ?? []), ...overrides[list]!];
-      }
-    } catch {
-      // An unreadable overrides annotation is ignored; the user's containers were already merged.
-    }
+  if (typeof probers === 'string' && probers !== '') {
+    const recorded = readProbers(probers);
+    // Istio keeps probers it cannot read as they are; so does the re-rendered proxy.
+    if (recorded === undefined) previous.unreadableProbers = probers;
+    else previous.probes = restoreAppProbes(pod, recorded);
   }
-  if (typeof probers === 'string' && probers !== '') previous.probes = restoreAppProbes(pod, probers);
-  if (typeof scrape === 'string' && scrape !== '') restorePrometheusAnnotations(annotations, scrape);
+  if (typeof scrape === 'string' && scrape !== '' && !restorePrometheusAnnotations(annotations, scrape)) previous.unreadableScrape = scrape;
   delete annotations[STATUS_ANNOTATION];
   delete annotations[OVERRIDES_ANNOTATION];
   return previous;
+}
+
+/**
+ * Istio's reinsertOverrides: the user's own containers recorded in `proxy.istio.io/overrides` go
+ * back into the pod, each unless the pod already has a container of its name.
+ */
+function reinsertOverrides(pod: Pod, raw: string): void {
+  const overrides = readOverrides(raw);
+  const spec = pod.spec!;
+  for (const list of ['containers', 'initContainers'] as const) {
+    if (overrides[list].length === 0) continue;
+    const items = [...((spec[list] ?? []) as JsonObject[])];
+    const present = new Set(names(items));
+    for (const container of overrides[list]) {
+      if (present.has(container.name)) continue;
+      present.add(container.name);
+      items.push(container);
+    }
+    spec[list] = items;
+  }
 }
 
 /** Lays each freshly injected item over its previous version, keeping fields defaulted since. */
@@ -119,6 +137,9 @@ function selectTemplates(pod: Pod, cfg: InjectorConfig): string[] {
   const requested = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
   const list = requested !== undefined && requested.trim() !== '' ? requested.split(',') : ((cfg.injector.defaultTemplates as string[] | undefined) ?? ['sidecar']);
   const selected = list.map((t) => t.trim()).filter((t) => t !== '');
+  if (selected.length > MAX_TEMPLATES) {
+    throw new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(requested ?? '')}' for annotation '${TEMPLATES_ANNOTATION}': ${selected.length} templates, more than the ${MAX_TEMPLATES} a pod may select`);
+  }
   return selected.length > 0 ? selected : ['sidecar'];
 }
 
@@ -134,8 +155,8 @@ function renderTemplates(pod: Pod, cfg: InjectorConfig, ctx: RenderContext): Jso
   const custom = (cfg.injector.templates ?? {}) as Record<string, string>;
   for (const name of selectTemplates(pod, cfg)) {
     let fragment: JsonObject;
-    if (name in custom && !(name in BUILTIN)) fragment = renderCustomTemplate(name, custom[name]!, pod);
-    else if (name in BUILTIN) fragment = fragmentPod(BUILTIN[name]!(ctx));
+    if (Object.hasOwn(custom, name) && !Object.hasOwn(BUILTIN, name)) fragment = renderCustomTemplate(name, custom[name]!, pod);
+    else if (Object.hasOwn(BUILTIN, name)) fragment = fragmentPod(BUILTIN[name]!(ctx));
     else throw new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(pod.metadata?.annotations?.[TEMPLATES_ANNOTATION] ?? name)}' for annotation '${TEMPLATES_ANNOTATION}': template '${shownValue(name)}', which is not defined (built in: ${Object.keys(BUILTIN).join(', ')}; configured: ${Object.keys(custom).join(', ') || 'none'})`);
     merged = overlayObject(merged, fragment);
   }
@@ -199,13 +220,13 @@ function userOverlay(container: JsonObject, ctx: RenderContext): JsonObject {
 }
 
 function canonicalResources(container: JsonObject): JsonObject {
-  const resources = container.resources as JsonObject | undefined;
-  if (resources === undefined) return container;
+  const resources: unknown = container.resources;
+  if (typeof resources !== 'object' || resources === null) return container;
   const out: JsonObject = {};
   for (const [section, quantities] of Object.entries(resources)) {
-    out[section] = typeof quantities === 'object' && quantities !== null
-      ? Object.fromEntries(Object.entries(quantities).map(([k, q]) => [k, canonicalQuantity(q as string)]))
-      : quantities;
+    setOwn(out, section, typeof quantities === 'object' && quantities !== null
+      ? Object.fromEntries(Object.entries(quantities).map(([k, q]) => [k, isValidQuantity(q as string) ? canonicalQuantity(q as string) : q]))
+      : quantities);
   }
   return { ...container, resources: out };
 }
@@ -302,6 +323,10 @@ function findProxy(pod: Pod): JsonObject | undefined {
   return [...((pod.spec?.initContainers ?? []) as JsonObject[]), ...((pod.spec?.containers ?? []) as JsonObject[])].find((c) => c.name === 'istio-proxy');
 }
 
+function hasEnv(container: JsonObject, name: string): boolean {
+  return ((container.env ?? []) as JsonObject[]).some((e) => e.name === name);
+}
+
 function setEnv(container: JsonObject, name: string, value: string): void {
   const env = ((container.env ?? []) as JsonObject[]).filter((e) => e.name !== name);
   env.push({ name, value });
@@ -331,7 +356,9 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const pod = workingCopy(req.pod);
   pod.metadata ??= {};
   pod.spec ??= { containers: [] };
+  const rawOverrides = pod.metadata.annotations?.[OVERRIDES_ANNOTATION];
   const previous = stripPreviousInjection(pod);
+  if (rawOverrides !== undefined) reinsertOverrides(pod, rawOverrides);
 
   const ctx = buildContext(req, cfg, pod);
   const template = renderTemplates(pod, cfg, ctx);
@@ -363,13 +390,17 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
     keepProbeDefaults(merged, Number(ctx.statusPort), previous.probes);
     if (probers !== '') setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', probers);
   }
+  if (proxy !== undefined && previous.unreadableProbers !== undefined) setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', previous.unreadableProbers);
   applyPrometheusMerge(merged, ctx, proxy);
+  if (proxy !== undefined && previous.unreadableScrape !== undefined && !hasEnv(proxy, 'ISTIO_PROMETHEUS_ANNOTATIONS')) {
+    setEnv(proxy, 'ISTIO_PROMETHEUS_ANNOTATIONS', previous.unreadableScrape);
+  }
   const network = ctx.network ?? (ctx.values.global.network ? String(ctx.values.global.network) : undefined);
   if (network !== undefined && network !== '') {
     meta.labels = { ...meta.labels, 'topology.istio.io/network': meta.labels?.['topology.istio.io/network'] ?? network };
     if (proxy !== undefined) setEnv(proxy, 'ISTIO_META_NETWORK', network);
   }
-  for (const [key, value] of Object.entries((cfg.injector.injectedAnnotations ?? {}) as Record<string, string>)) meta.annotations[key] = value;
+  for (const [key, value] of Object.entries((cfg.injector.injectedAnnotations ?? {}) as Record<string, string>)) setOwn(meta.annotations, key, value);
   if (Object.keys(overrideRecord).length > 0) {
     const record: Record<string, string[]> = {};
     if (overrideRecord.containers) record.containers = overrideRecord.containers.map(goContainerJson) as never;

@@ -5,6 +5,7 @@
  */
 import { canonicalQuantity, isValidQuantity } from '../injection/quantity.js';
 import type { JsonObject } from '../injection/types.js';
+import { setOwn } from '../patch/equal.js';
 
 function isMap(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -17,7 +18,7 @@ function shapeResources(resources: unknown): JsonObject {
     if (!isMap(quantities)) continue;
     const entries = Object.entries(quantities).filter(([, q]) => q !== null && q !== undefined);
     if (entries.length === 0) continue;
-    out[section] = Object.fromEntries(entries.map(([name, q]) => [name, isValidQuantity(q as string) ? canonicalQuantity(q as string) : q]));
+    setOwn(out, section, Object.fromEntries(entries.map(([name, q]) => [name, isValidQuantity(q as string) ? canonicalQuantity(q as string) : q])));
   }
   return out;
 }

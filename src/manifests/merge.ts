@@ -3,6 +3,7 @@
  * removes a key of the defaults (a null under a key the defaults lack is kept, as Helm keeps it).
  */
 import { InjectorError } from '../errors.js';
+import { setOwn } from '../patch/equal.js';
 import type { InstallValues } from './values.js';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -13,8 +14,8 @@ function merge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return structuredClone(over);
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
-    if (v === null && k in base) delete out[k];
-    else out[k] = k in base ? merge(base[k], v) : structuredClone(v);
+    if (v === null && Object.hasOwn(base, k)) delete out[k];
+    else setOwn(out, k, Object.hasOwn(base, k) ? merge(base[k], v) : structuredClone(v));
   }
   return out;
 }
@@ -68,7 +69,7 @@ function unknownKeys(base: Record<string, unknown>, over: Record<string, unknown
   const out: string[] = [];
   for (const [k, v] of Object.entries(over)) {
     const path = prefix + k;
-    if (!(k in base)) out.push(path);
+    if (!Object.hasOwn(base, k)) out.push(path);
     else if (!OPEN.has(path) && isPlainObject(base[k]) && isPlainObject(v)) out.push(...unknownKeys(base[k], v, path + '.'));
   }
   return out;

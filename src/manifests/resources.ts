@@ -122,7 +122,7 @@ function service(values: InstallValues, release: Release, metadata: Record<strin
 /** The `serve` arguments; the chart's deployment template spells out the same list. */
 export function serverArgs(values: InstallValues, release: Release, name: string): string[] {
   const s = values.server;
-  const args = ['serve', '--host', '0.0.0.0', '--port', String(s.port), '--monitoring-port', String(s.monitoringPort), '--config-dir', PATHS.configDir, '--log-level', s.logLevel, '--on-internal-error', s.onInternalError, '--shutdown-grace-seconds', String(s.shutdownGraceSeconds)];
+  const args = ['serve', '--host', '0.0.0.0', '--port', String(s.port), '--monitoring-port', String(s.monitoringPort), '--config-dir', PATHS.configDir, '--log-level', s.logLevel, '--on-internal-error', s.onInternalError, '--review-budget-share', String(s.reviewBudgetShare), '--review-watchdog-bytes', String(s.reviewWatchdogBytes), '--shutdown-grace-seconds', String(s.shutdownGraceSeconds)];
   args.push('--tls-cert-file', `${PATHS.certsDir}/tls.crt`, '--tls-key-file', `${PATHS.certsDir}/tls.key`);
   if (values.certificates.mode === 'server') {
     // The CA comes from the same Secret (key ca.crt); one elected replica writes the caBundle.

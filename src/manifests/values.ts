@@ -21,7 +21,7 @@ export interface InstallValues {
   resources: { requests?: Record<string, string>; limits?: Record<string, string> };
   nodeSelector: Record<string, string>;
   tolerations: Record<string, unknown>[];
-  server: { port: number; monitoringPort: number; logLevel: string; onInternalError: 'allow' | 'deny'; shutdownGraceSeconds: number };
+  server: { port: number; monitoringPort: number; logLevel: string; onInternalError: 'allow' | 'deny'; reviewBudgetShare: number; reviewWatchdogBytes: number; shutdownGraceSeconds: number };
   /** externalName: '' selects the chart's pods; a host makes the Service an ExternalName one. */
   service: { port: number; externalName: string };
   webhook: {
@@ -53,7 +53,7 @@ export function defaultValues(): InstallValues {
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
     nodeSelector: {},
     tolerations: [],
-    server: { port: 9443, monitoringPort: 15014, logLevel: 'info', onInternalError: 'allow', shutdownGraceSeconds: 20 },
+    server: { port: 9443, monitoringPort: 15014, logLevel: 'info', onInternalError: 'allow', reviewBudgetShare: 0.5, reviewWatchdogBytes: 65536, shutdownGraceSeconds: 20 },
     service: { port: WEBHOOK_DEFAULTS.port, externalName: '' },
     webhook: {
       name: WEBHOOK_DEFAULTS.webhookName,

@@ -36,11 +36,11 @@ export function proxyConfigProblem(value: string): string | undefined {
   if (fields.configPath === '') problems.push('config path must be set');
   if (fields.binaryPath === '') problems.push('binary path must be set');
   if (fields.serviceCluster === '') problems.push('service cluster must be specified');
-  if ('discoveryAddress' in fields) {
+  if (Object.hasOwn(fields, 'discoveryAddress')) {
     const problem = fields.discoveryAddress === '' ? 'discovery address must be set to the proxy discovery service' : addressProblem(fields.discoveryAddress);
     if (problem !== undefined) problems.push(`invalid discovery address: ${problem}`);
   }
-  if ('drainDuration' in fields) {
+  if (Object.hasOwn(fields, 'drainDuration')) {
     const match = typeof fields.drainDuration === 'string' ? DURATION.exec(fields.drainDuration) : null;
     if (match === null) problems.push(`invalid drain duration: '${String(fields.drainDuration)}' is not a duration such as 45s`);
     else {
@@ -49,8 +49,15 @@ export function proxyConfigProblem(value: string): string | undefined {
       else if (nanos !== 0) problems.push('drain time only supports durations to seconds precision');
     }
   }
+  // map<string, string> in the proto: protobuf's JSON decoding refuses anything else.
+  if (Object.hasOwn(fields, 'proxyMetadata') && fields.proxyMetadata !== null) {
+    const metadata = fields.proxyMetadata;
+    const bad = typeof metadata === 'object' && !Array.isArray(metadata) ? Object.entries(metadata as object).find(([, v]) => typeof v !== 'string') : undefined;
+    if (typeof metadata !== 'object' || Array.isArray(metadata)) problems.push('proxyMetadata must map names to strings');
+    else if (bad !== undefined) problems.push(`proxyMetadata.${bad[0]} must be a string, got ${JSON.stringify(bad[1]) ?? String(bad[1])}`);
+  }
   for (const [field, label] of [['proxyAdminPort', 'proxy admin port'], ['statusPort', 'status port']] as const) {
-    if (!(field in fields)) continue;
+    if (!Object.hasOwn(fields, field)) continue;
     const problem = portProblem(fields[field]);
     if (problem !== undefined) problems.push(`invalid ${label}: ${problem}`);
   }

@@ -63,7 +63,10 @@ export function truthy(value: unknown): boolean {
 }
 
 export function sortedEnv(map: Record<string, unknown> | undefined): JsonObject[] {
-  return Object.keys(map ?? {})
+  // A value read from an annotation may be anything JSON: only a map (or a list, by index, as Go's
+  // range reads it) gives variables.
+  if (typeof map !== 'object' || map === null) return [];
+  return Object.keys(map)
     .sort()
     .map((name) => ({ name, value: String(map![name]) }));
 }
@@ -428,8 +431,9 @@ export function appendMultusNetwork(existing: string, network: string): string {
   const [namespace, name] = network.split('/');
   if (trimmed.startsWith('[')) {
     try {
-      const list = JSON.parse(trimmed) as Array<{ name?: string; namespace?: string }>;
-      if (list.some((n) => n.name === name && (n.namespace ?? '') === namespace)) return existing;
+      const list: unknown = JSON.parse(trimmed);
+      // Entries that are not objects (`[null]`) name no network.
+      if (Array.isArray(list) && list.some((n) => typeof n === 'object' && n !== null && n.name === name && (n.namespace ?? '') === namespace)) return existing;
     } catch {
       return existing;
     }

@@ -4,6 +4,11 @@
  */
 export class PatchError extends Error {}
 
+/** Go maps have no prototype: `__proto__` is a key like any other (an assignment would not make it one). */
+function set(object: any, key: string, value: unknown): void {
+  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 function decode(token: string): string {
   return token.replaceAll('~1', '/').replaceAll('~0', '~');
 }
@@ -18,7 +23,7 @@ function container(doc: any, path: string): { parent: any; key: string } {
     if (Array.isArray(parent)) {
       if (!/^\d+$/.test(token) || Number(token) >= parent.length) throw new PatchError(`doc is missing path: "${path}"`);
       parent = parent[Number(token)];
-    } else if (parent !== null && typeof parent === 'object' && token in parent) {
+    } else if (parent !== null && typeof parent === 'object' && Object.hasOwn(parent, token)) {
       parent = parent[token];
     } else {
       throw new PatchError(`doc is missing path: "${path}"`);
@@ -48,7 +53,7 @@ export function applyJsonPatchV4(doc: unknown, ops: unknown): any {
         if (Array.isArray(parent)) {
           if (key === '-') parent.push(op.value);
           else parent.splice(index(parent, key, op.path, true), 0, op.value);
-        } else parent[key] = op.value;
+        } else set(parent, key, op.value);
         break;
       case 'remove':
       case 'replace':
@@ -57,9 +62,9 @@ export function applyJsonPatchV4(doc: unknown, ops: unknown): any {
           if (op.op === 'remove') parent.splice(i, 1);
           else parent[i] = op.value;
         } else {
-          if (!(key in parent)) throw new PatchError(`${op.op} operation does not apply: doc is missing key: ${op.path}`);
+          if (!Object.hasOwn(parent, key)) throw new PatchError(`${op.op} operation does not apply: doc is missing key: ${op.path}`);
           if (op.op === 'remove') delete parent[key];
-          else parent[key] = op.value;
+          else set(parent, key, op.value);
         }
         break;
       default:

@@ -40,8 +40,9 @@ function decodeValue(value: unknown, type: string, format: string, path: string,
     if (typeof value !== 'object' || Array.isArray(value)) fail(path, 'map', value);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as object)) {
-      if (QUANTITY_FIELDS.has(field) && typeof v === 'number') out[k] = v;
-      else out[k] = decodeValue(v, map[1]!, '', `${path}.${k}`, k);
+      // Go maps have no prototype: `__proto__` is a key like any other.
+      const decoded = QUANTITY_FIELDS.has(field) && typeof v === 'number' ? v : decodeValue(v, map[1]!, '', `${path}.${k}`, k);
+      Object.defineProperty(out, k, { value: decoded, writable: true, enumerable: true, configurable: true });
     }
     return out;
   }
