@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { callWebhook, newUid, type Outcome, type SentRequest } from './call.js';
-import { builtinAdmission } from './builtin-admission.js';
+import { builtinAdmission, MissingServiceAccountError, type ServiceAccount } from './builtin-admission.js';
 import { applyJsonPatchV4, PatchError } from './json-patch-v4.js';
 import { decodePod, DecodeError } from './pod-decode.js';
 import { defaultPod } from './pod-defaults.js';
@@ -125,6 +125,7 @@ export class FakeApiServer {
   /** `<service>.<namespace>` → local port. */
   private readonly services = new Map<string, number>();
   private resourceVersion = 1000;
+  private readonly serviceAccounts = new Map<string, ServiceAccount>();
 
   /** Stores a configuration after the apiserver's validation; throws ApiError 422 listing problems. */
   applyConfiguration(config: any): void {
@@ -137,9 +138,18 @@ export class FakeApiServer {
     this.configurations.delete(name);
   }
 
-  /** Every namespace carries `kubernetes.io/metadata.name`, set by the apiserver. */
+  /**
+   * Every namespace carries `kubernetes.io/metadata.name`, set by the apiserver, and gets its
+   * `default` ServiceAccount (from the controller manager).
+   */
   createNamespace(name: string, labels: Record<string, string> = {}): void {
     this.namespaces.set(name, { ...labels, 'kubernetes.io/metadata.name': name });
+    this.createServiceAccount(name, 'default');
+  }
+
+  /** A ServiceAccount pods may name; the ServiceAccount plugin refuses pods naming one that does not exist. */
+  createServiceAccount(namespace: string, name: string, account: ServiceAccount = {}): void {
+    this.serviceAccounts.set(`${namespace}/${name}`, account);
   }
 
   /** Where a Service's endpoints listen (the emulator's cluster DNS). */
@@ -160,16 +170,24 @@ export class FakeApiServer {
       if (err instanceof DecodeError) throw new ApiError(400, `Pod in version "v1" cannot be handled as a Pod: ${err.message}`, { reason: 'BadRequest' });
       throw err;
     }
+    const warnings = new WarningRecorder();
+    const fail = (code: number, message: string, reason: string) => new ApiError(code, message, { reason, warnings: warnings.list() });
     // The field manager records the request's object before admission changes it.
     pod.metadata.managedFields = creationManagedFields(pod, managerName(options.fieldManager, options.userAgent), now);
-    builtinAdmission(pod);
+    const plugins = () => {
+      try {
+        builtinAdmission(pod, namespace, (name) => this.serviceAccounts.get(`${namespace}/${name}`));
+      } catch (err) {
+        if (err instanceof MissingServiceAccountError) throw fail(403, `pods "${pod.metadata.name ?? pod.metadata.generateName ?? ''}" is forbidden: ${err.message}`, 'Forbidden');
+        throw err;
+      }
+    };
+    plugins();
     const webhooks = [...this.configurations.values()]
       .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0))
       .flatMap((config) => config.webhooks);
-    const warnings = new WarningRecorder();
     const auditAnnotations: Record<string, string> = {};
     const calls: CallRecord[] = [];
-    const fail = (code: number, message: string, reason: string) => new ApiError(code, message, { reason, warnings: warnings.list() });
     // The apiserver's reinvocation bookkeeping (webhookReinvokeContext).
     let shouldReinvoke = false;
     let previouslyInvoked = new Set<string>();
@@ -229,7 +247,7 @@ export class FakeApiServer {
       // The whole chain runs again: in-tree plugins first (their changes re-arm every webhook
       // invoked so far), then only the webhooks marked for reinvocation.
       const lastWebhookOutput = canonical(pod);
-      builtinAdmission(pod);
+      plugins();
       if (canonical(pod) !== lastWebhookOutput) requireReinvoking();
       for (const webhook of webhooks) await invoke(webhook, 1);
     }

@@ -30,8 +30,8 @@ const LIST_MAP_KEYS: Record<string, string[]> = {
 };
 /** List fields that are sets of scalars. Every other list is atomic. */
 const SET_LISTS = new Set(['finalizers']);
-/** Struct fields the API marks atomic (owned whole): object references and selectors. */
-const ATOMIC_STRUCTS = new Set(['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef', 'secretRef', 'nodePublishSecretRef', 'labelSelector', 'namespaceSelector', 'dataSource', 'requiredDuringSchedulingIgnoredDuringExecution']);
+/** Struct and map fields the API marks atomic (owned whole): object references and selectors. */
+const ATOMIC_STRUCTS = new Set(['nodeSelector', 'fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef', 'secretRef', 'nodePublishSecretRef', 'labelSelector', 'namespaceSelector', 'dataSource', 'requiredDuringSchedulingIgnoredDuringExecution']);
 /** Keyed lists whose elements are atomic (LocalObjectReference, OwnerReference). */
 const ATOMIC_ELEMENTS = new Set(['imagePullSecrets', 'ownerReferences']);
 /** Not recorded: set by the server (stripped by the field manager) or reset on create. */
