@@ -10,6 +10,7 @@ import { builtinAdmission, MissingServiceAccountError, type ServiceAccount } fro
 import { applyJsonPatchV4, PatchError } from './json-patch-v4.js';
 import { decodePod, DecodeError } from './pod-decode.js';
 import { defaultPod } from './pod-defaults.js';
+import { inGoOrder } from './go-order.js';
 import { creationManagedFields, managerName } from './managed-fields.js';
 import { formatFieldError, podErrors } from './pod-validation.js';
 import { quantityEquals } from './quantity.js';
@@ -261,7 +262,7 @@ export class FakeApiServer {
     const stored = structuredClone(pod);
     stored.metadata = { ...stored.metadata, name, uid: randomUUID(), ...(options.dryRun ? {} : { resourceVersion: String(++this.resourceVersion) }), generation: 1, creationTimestamp: now.toISOString().slice(0, 19) + 'Z' };
     stored.status = { phase: 'Pending', qosClass: podQosClass(stored) };
-    return { pod, stored, warnings: warnings.list(), auditAnnotations, calls };
+    return { pod, stored: inGoOrder(stored), warnings: warnings.list(), auditAnnotations, calls };
   }
 
   private review(webhook: any, pod: any, namespace: string, options: CreateOptions): any {
@@ -279,7 +280,7 @@ export class FakeApiServer {
       namespace,
       operation: 'CREATE',
       userInfo: options.userInfo ?? KUBEADM_ADMIN,
-      object: pod,
+      object: inGoOrder(pod),
       oldObject: null,
       dryRun,
       options: createOptions,

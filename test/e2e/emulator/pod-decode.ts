@@ -28,9 +28,35 @@ const QUANTITY_FIELDS = new Set(['limits', 'requests', 'overhead', 'sizeLimit', 
 // Lists Go encodes even when empty (no omitempty).
 const KEEP_EMPTY = new Set(['containers']);
 
+/**
+ * Fields Kubernetes 1.37 has and the client-node catalogue (1.4) lacks: the apiserver decodes
+ * them (feature-gated ones are dropped only when the pod is stored), so they must not vanish here.
+ */
+const INT64 = { type: 'number', format: 'int64' };
+const NEWER_FIELDS: Record<string, Record<string, { type: string; format?: string }>> = {
+  V1PodSpec: { schedulingGroup: { type: 'any' }, evictionResponders: { type: 'Array<any>' } },
+  V1HTTPGetAction: { protocol: { type: 'string' } },
+  V1GRPCAction: { mode: { type: 'string' } },
+  V1VolumeMount: { bindMountOptions: { type: 'Array<string>' } },
+  V1EmptyDirVolumeSource: { mode: { type: 'number', format: 'int32' } },
+  V1ConfigMapVolumeSource: { defaultUser: INT64 },
+  V1SecretVolumeSource: { defaultUser: INT64 },
+  V1DownwardAPIVolumeSource: { defaultUser: INT64 },
+  V1ProjectedVolumeSource: { defaultUser: INT64 },
+  V1KeyToPath: { user: INT64 },
+  V1DownwardAPIVolumeFile: { user: INT64 },
+  V1ClusterTrustBundleProjection: { user: INT64 },
+  V1ServiceAccountTokenProjection: { user: INT64 },
+  V1PodCertificateProjection: { user: INT64, userAnnotations: { type: '{ [key: string]: string; }' } },
+  V1PodStatus: { allocatedResources: { type: 'any' }, resources: { type: 'any' }, nodeAllocatableResourceClaimStatuses: { type: 'Array<any>' }, volumeHealth: { type: 'Array<any>' } },
+};
+
 function attributesOf(type: string): Attribute[] | undefined {
   const model = (models as unknown as Record<string, { getAttributeTypeMap?: () => Attribute[] }>)[type];
-  return model?.getAttributeTypeMap?.();
+  const attributes = model?.getAttributeTypeMap?.();
+  if (attributes === undefined) return undefined;
+  const newer = Object.entries(NEWER_FIELDS[type] ?? {}).map(([baseName, t]) => ({ baseName, type: t.type, format: t.format ?? '' }));
+  return newer.length === 0 ? attributes : [...attributes, ...newer];
 }
 
 /** Where the decoder is: the Go struct whose field it reads, and the JSON path without indexes. */
