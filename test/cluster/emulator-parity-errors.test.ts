@@ -106,7 +106,7 @@ describe('the emulator fails as the real apiserver fails', () => {
   const handler = (r: any): Answer => MODES[r.request.object.metadata.labels.mode]!(r);
 
   /** Where a case's webhook is: the test webhook, or a Service that fails in its own way. */
-  const TARGETS = ['modes', 'closed-port', 'unknown-ca', 'other-name', 'missing-service', 'timeout'] as const;
+  const TARGETS = ['modes', 'closed-port', 'unknown-ca', 'other-name', 'missing-service', 'timeout', 'no-path'] as const;
   type Target = (typeof TARGETS)[number];
 
   before(async () => {
@@ -132,6 +132,7 @@ describe('the emulator fails as the real apiserver fails', () => {
           if (target === 'closed-port') Object.assign(service, { name: 'closed', port: closedPort });
           if (target === 'other-name') service.name = 'other';
           if (target === 'missing-service') service.name = 'ghost';
+          if (target === 'no-path') delete (service as { path?: string }).path;
           return {
             ...webhookEntry(`${target}.errors.test.io`, { service, caBundle: caBundleOf(target) }, { failurePolicy: policy, ...(target === 'timeout' ? { timeoutSeconds: 1 } : {}) }),
             namespaceSelector: { matchLabels: scope },
@@ -203,7 +204,16 @@ describe('the emulator fails as the real apiserver fails', () => {
     assert.deepEqual(differences, []);
   });
 
-  for (const target of TARGETS.filter((t) => t !== 'modes')) {
+  it('calls a Service without a path at /', async () => {
+    for (const policy of ['Fail', 'Ignore'] as const) {
+      const expected = await real(policy, 'no-path', 'warnings');
+      assert.deepEqual(await emulated(policy, 'no-path', 'warnings'), expected, policy);
+      assert.match(hook.calls.at(-1)!.url, /^\/\?timeout=10s$/);
+      assert.equal(twin.calls.at(-1)!.url, hook.calls.at(-1)!.url);
+    }
+  });
+
+  for (const target of TARGETS.filter((t) => t !== 'modes' && t !== 'no-path')) {
     it(`gives the same answer when the call fails: ${target}`, async () => {
       const mode = target === 'timeout' ? 'slow' : 'warnings';
       for (const policy of ['Fail', 'Ignore'] as const) {

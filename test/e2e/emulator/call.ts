@@ -125,9 +125,11 @@ function goTransportError(err: NodeJS.ErrnoException & { reason?: string }, port
 /** Sends `review` and returns what the apiserver makes of the answer. */
 export async function callWebhook(target: CallTarget, review: any): Promise<{ outcome: Outcome; sent: SentRequest }> {
   const servername = `${target.serviceName}.${target.serviceNamespace}.svc`;
-  const path = `${target.path}?timeout=${target.timeoutSeconds}s`;
+  const query = `?timeout=${target.timeoutSeconds}s`;
+  // Without a path Go requests `/`, while its error messages print the URL as it is.
+  const path = `${target.path || '/'}${query}`;
   const host = `${servername}:${target.servicePort ?? 443}`;
-  const url = `https://${host}${path}`;
+  const url = `https://${host}${target.path}${query}`;
   const payload = `${JSON.stringify(review)}\n`;
   // Go's client writes these, in this order, and keeps the connection open (no Connection header).
   const headers = {
