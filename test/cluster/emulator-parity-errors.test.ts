@@ -12,7 +12,7 @@ import { ApiError, FakeApiServer } from '../e2e/emulator/apiserver.js';
 import { startTwinWebhook, type TwinWebhook } from './lib/emulator-twin.js';
 import { createPod, untilEffective } from './lib/pods.js';
 import { freePort } from './lib/process.js';
-import { allowed, applyConfiguration, deleteConfiguration, patched, startTestWebhook, uniqueSuffix, webhookEntry, type Answer, type TestWebhook } from './lib/test-webhook.js';
+import { allowed, applyConfiguration, applyLocalhostServices, deleteConfiguration, patched, startTestWebhook, uniqueSuffix, webhookEntry, type Answer, type TestWebhook } from './lib/test-webhook.js';
 import { connectSuite, type Suite } from './support.js';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64');
@@ -116,9 +116,7 @@ describe('the emulator fails as the real apiserver fails', () => {
     closedPort = await freePort();
     // Services of the hook's namespace that lead to localhost: one to a closed port, one whose
     // name is not on the certificate.
-    await cluster.kubectl(['apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: ['closed', 'other'].map((name) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: hook.namespace }, spec: { type: 'ExternalName', externalName: 'localhost' } })) }),
-    });
+    await applyLocalhostServices(cluster, hook.namespace, ['closed', 'other']);
     api.registerService('closed', hook.namespace, closedPort);
     api.registerService('other', hook.namespace, twin.port);
     const strangerCa = Buffer.from((await generateCa()).cert).toString('base64');

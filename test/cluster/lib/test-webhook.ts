@@ -113,16 +113,7 @@ export async function startTestWebhook(cluster: ClusterClients, options: { servi
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   try {
-    await cluster.kubectl(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-          { apiVersion: 'v1', kind: 'Service', metadata: { name: service, namespace }, spec: { type: 'ExternalName', externalName: 'localhost' } },
-        ],
-      }),
-    });
+    await applyLocalhostServices(cluster, namespace, [service], { createNamespace: true });
   } catch (err) {
     server.close();
     throw err;
@@ -141,6 +132,16 @@ export async function startTestWebhook(cluster: ClusterClients, options: { servi
       if (options.namespace === undefined) await cluster.kubectl(['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
     },
   };
+}
+
+/**
+ * ExternalName Services to localhost (see ./injector.ts for why the apiserver then calls
+ * https://localhost:<webhook's service port>), and their namespace when asked.
+ */
+export async function applyLocalhostServices(cluster: ClusterClients, namespace: string, services: string[], options: { createNamespace?: boolean } = {}): Promise<void> {
+  const items: unknown[] = options.createNamespace ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }] : [];
+  for (const name of services) items.push({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { type: 'ExternalName', externalName: 'localhost' } });
+  await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
 }
 
 /** One webhook of a MutatingWebhookConfiguration, for pod creations, with the overrides given. */
