@@ -12,9 +12,26 @@ interface Attribute {
   type: string;
 }
 
-function attributesOf(type: string): Attribute[] | undefined {
-  const model = (models as unknown as Record<string, { getAttributeTypeMap?: () => Attribute[] }>)[type];
-  return model?.getAttributeTypeMap?.();
+interface Layout {
+  order: string[];
+  typeOf: Map<string, string>;
+}
+
+/** Per client-node type: its fields in Go's order and their types (computed once: pods are many). */
+const layouts = new Map<string, Layout | null>();
+
+function layoutOf(type: string): Layout | null {
+  let layout = layouts.get(type);
+  if (layout === undefined) {
+    const model = (models as unknown as Record<string, { getAttributeTypeMap?: () => Attribute[] }>)[type];
+    const attributes = model?.getAttributeTypeMap?.();
+    layout = attributes === undefined ? null : {
+      order: GO_FIELD_ORDER[type.replace(/^(CoreV1|V1)/, '')]?.split(' ') ?? attributes.map((a) => a.baseName),
+      typeOf: new Map(attributes.map((a) => [a.baseName, a.type])),
+    };
+    layouts.set(type, layout);
+  }
+  return layout;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -33,14 +50,10 @@ export function inGoOrder(value: unknown, type = 'V1Pod'): any {
   if (list) return Array.isArray(value) ? value.map((v) => inGoOrder(v, list[1]!)) : value;
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
   if (map) return isObject(value) ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, inGoOrder(value[k], map[1]!)])) : value;
-  const attributes = attributesOf(type);
-  if (attributes === undefined || !isObject(value)) return sortedDeep(value);
-  const typeOf = new Map(attributes.map((a) => [a.baseName, a.type]));
-  const order = GO_FIELD_ORDER[type.replace(/^(CoreV1|V1)/, '')]?.split(' ') ?? attributes.map((a) => a.baseName);
+  const layout = layoutOf(type);
+  if (layout === null || !isObject(value)) return sortedDeep(value);
   const out: Record<string, unknown> = {};
-  for (const key of [...order, ...Object.keys(value)]) {
-    if (key in out || !Object.prototype.hasOwnProperty.call(value, key)) continue;
-    out[key] = inGoOrder(value[key], typeOf.get(key) ?? 'any');
-  }
+  for (const key of layout.order) if (Object.prototype.hasOwnProperty.call(value, key)) out[key] = inGoOrder(value[key], layout.typeOf.get(key) ?? 'any');
+  for (const key of Object.keys(value)) if (!(key in out)) out[key] = inGoOrder(value[key], 'any');
   return out;
 }

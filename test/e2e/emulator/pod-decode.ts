@@ -51,12 +51,16 @@ const NEWER_FIELDS: Record<string, Record<string, { type: string; format?: strin
   V1PodStatus: { allocatedResources: { type: 'any' }, resources: { type: 'any' }, nodeAllocatableResourceClaimStatuses: { type: 'Array<any>' }, volumeHealth: { type: 'Array<any>' } },
 };
 
+const catalogue = new Map<string, Attribute[] | undefined>();
+
 function attributesOf(type: string): Attribute[] | undefined {
+  if (catalogue.has(type)) return catalogue.get(type);
   const model = (models as unknown as Record<string, { getAttributeTypeMap?: () => Attribute[] }>)[type];
   const attributes = model?.getAttributeTypeMap?.();
-  if (attributes === undefined) return undefined;
   const newer = Object.entries(NEWER_FIELDS[type] ?? {}).map(([baseName, t]) => ({ baseName, type: t.type, format: t.format ?? '' }));
-  return newer.length === 0 ? attributes : [...attributes, ...newer];
+  const all = attributes === undefined ? undefined : [...attributes, ...newer];
+  catalogue.set(type, all);
+  return all;
 }
 
 /** Where the decoder is: the Go struct whose field it reads, and the JSON path without indexes. */
