@@ -60,7 +60,8 @@ export function runCli(args: string[], options: { input?: string; env?: NodeJS.P
   });
 }
 
-function httpsGetStatus(url: string, ca: string): Promise<number> {
+/** GET over HTTPS trusting `ca` only; resolves with the status code. */
+export function httpsGetStatus(url: string, ca: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, servername: 'localhost', timeout: 5000 }, (res) => {
       res.resume();
