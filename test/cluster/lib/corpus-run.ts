@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ClusterClients } from './control-plane.js';
 import { placed, podTemplateOf, templateAsPod, type CorpusObject, type SettingsGroup } from './corpus.js';
-import { startCorpusServers, type CorpusServer } from './corpus-servers.js';
+import { prepareCorpusServers, type CorpusServer } from './corpus-servers.js';
 import { expectedInjections } from './expected-pod.js';
-import { mapPool } from './pool.js';
+import { limiter, mapPool } from './pool.js';
 import { waitFor } from './process.js';
 
 /** The namespace label the corpus' configurations select on (value: group and run). */
@@ -50,13 +50,11 @@ export interface CaseOutcome {
 
 export interface CorpusRun {
   cases: Map<string, CaseOutcome>;
+  /** The servers, all stopped and unregistered by now; their logs remain. */
   servers: Map<string, CorpusServer>;
-  /** Seconds per phase. */
-  timings: Record<string, number>;
+  seconds: number;
   /** Every namespace the run labelled, and every twin. */
   namespaces: { labelled: string[]; twins: string[] };
-  /** Stops the servers and deletes the configurations. */
-  stop(): Promise<void>;
 }
 
 const hex = () => randomBytes(3).toString('hex');
@@ -150,6 +148,8 @@ async function runRefusal(cluster: ClusterClients, label: Record<string, string>
         const condition = (list.body.items?.[0]?.status?.conditions ?? []).find((c: any) => c.type === 'ReplicaFailure' && c.status === 'True');
         return condition ? { reason: condition.reason, message: condition.message } : undefined;
       }, 250);
+      // Otherwise the ReplicaSet controller keeps retrying, and calling the webhook, for good.
+      await cluster.api('DELETE', `${object.collection!.replace('{ns}', namespace)}/${object.name}?propagationPolicy=Background`);
     }
   }
   return outcome;
@@ -161,58 +161,80 @@ function kubeInjectArgs(group: SettingsGroup): string[] {
   return ['--valuesFile', join(first.dir, 'values.json'), '--meshConfigFile', join(first.dir, 'mesh.yaml'), '--injectConfigFile', join(first.dir, 'config.yaml'), ...first.flags];
 }
 
-export async function runCorpus(cluster: ClusterClients, groups: SettingsGroup[], options: { log?: (line: string) => void; objectConcurrency?: number } = {}): Promise<CorpusRun> {
+/**
+ * Each group in turn through its own server, several groups at a time: start and register the
+ * server, make sure the apiserver calls it (a dry run comes back injected), create the group's
+ * objects, compute their expectations, then unregister and stop it. Objects of all groups share
+ * one concurrency limit.
+ */
+export async function runCorpus(cluster: ClusterClients, groups: SettingsGroup[], options: { log?: (line: string) => void; groupConcurrency?: number; objectConcurrency?: number } = {}): Promise<CorpusRun> {
   const log = options.log ?? (() => {});
   const run = hex();
-  const timings: Record<string, number> = {};
+  const started = performance.now();
   const cases = new Map<string, CaseOutcome>();
-  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    const result = await work();
-    timings[name] = (performance.now() - started) / 1000;
-    log(`${name}: ${timings[name]!.toFixed(1)} s`);
-    return result;
-  };
+  for (const c of groups.flatMap((g) => g.cases)) cases.set(c.name, { objects: [], refusals: [] });
+  const servers = new Map<string, CorpusServer>();
+  const probes: string[] = [];
+  const objectSlot = limiter(options.objectConcurrency ?? 8);
+  const shared = await prepareCorpusServers(cluster, groups, { run, labelKey: CORPUS_LABEL });
 
-  // Cleans up after itself when it fails.
-  const { servers, stop } = await phase('servers', () => startCorpusServers(cluster, groups, { run, labelKey: CORPUS_LABEL }));
-  try {
-    const work = groups.flatMap((group) => group.cases.flatMap((c) => c.objects.map((object) => ({ group, c, object }))));
-    for (const c of groups.flatMap((g) => g.cases)) cases.set(c.name, { objects: [], refusals: [] });
-    await phase('objects', () =>
-      mapPool(work, options.objectConcurrency ?? 8, async ({ group, c, object }) => {
-        const { label } = servers.get(group.id)!;
-        const outcome = cases.get(c.name)!;
-        if (c.expectError !== null) outcome.refusals.push(await runRefusal(cluster, label, object));
-        else outcome.objects.push(await runObject(cluster, label, object));
-      }),
-    );
-    // Outcomes were pushed as they finished; keep the input order.
-    for (const c of groups.flatMap((g) => g.cases)) {
-      const outcome = cases.get(c.name)!;
-      outcome.objects.sort((a, b) => c.objects.indexOf(a.object) - c.objects.indexOf(b.object));
-    }
+  // Every group runs to its end (and stops its server) even when another one failed.
+  const failures: string[] = [];
+  await mapPool(groups, options.groupConcurrency ?? 6, (group) => runGroup(group).catch((err: Error) => void failures.push(`${group.id} (${group.cases.map((c) => c.name).join(', ')}): ${err.stack ?? err}`)));
+  if (failures.length > 0) throw new Error(`corpus groups failed:\n${failures.join('\n')}`);
+  const seconds = (performance.now() - started) / 1000;
+  log(`${groups.length} groups in ${seconds.toFixed(1)} s`);
 
-    await phase('expectations', () =>
-      mapPool(groups, 2, async (group) => {
-        const outcomes = group.cases.flatMap((c) => cases.get(c.name)!.objects).filter((o) => o.twin !== undefined);
-        const expected = await expectedInjections(cluster, outcomes.map((o) => ({ pod: o.twin, namespace: o.twinNamespace })), kubeInjectArgs(group));
-        outcomes.forEach((o, i) => (o.expected = expected[i]));
-      }),
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
   const all = [...cases.values()];
   return {
     cases,
     servers,
-    timings,
+    seconds,
     namespaces: {
-      labelled: all.flatMap((c) => [...c.objects.map((o) => o.namespace), ...c.refusals.map((r) => r.namespace)]),
+      labelled: [...probes, ...all.flatMap((c) => [...c.objects.map((o) => o.namespace), ...c.refusals.map((r) => r.namespace)])],
       twins: all.flatMap((c) => c.objects.map((o) => o.twinNamespace)),
     },
-    stop,
   };
+
+  async function runGroup(group: SettingsGroup): Promise<void> {
+    const server = await shared.start(group);
+    servers.set(group.id, server);
+    try {
+      probes.push(await probe(cluster, server.label));
+      await Promise.all(
+        group.cases.flatMap((c) =>
+          c.objects.map((object) =>
+            objectSlot(async () => {
+              const outcome = cases.get(c.name)!;
+              if (c.expectError !== null) outcome.refusals.push(await runRefusal(cluster, server.label, object));
+              else outcome.objects.push(await runObject(cluster, server.label, object));
+            }),
+          ),
+        ),
+      );
+      // Outcomes were pushed as they finished; keep the input order.
+      for (const c of group.cases) cases.get(c.name)!.objects.sort((a, b) => c.objects.indexOf(a.object) - c.objects.indexOf(b.object));
+      const outcomes = group.cases.flatMap((c) => cases.get(c.name)!.objects).filter((o) => o.twin !== undefined);
+      const expected = await expectedInjections(cluster, outcomes.map((o) => ({ pod: o.twin, namespace: o.twinNamespace })), kubeInjectArgs(group));
+      outcomes.forEach((o, i) => (o.expected = expected[i]));
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+/**
+ * Waits until the apiserver sends the labelled namespaces to the group's server: a configuration
+ * takes effect once the apiserver's informer has it, a moment after it is created. Returns the
+ * probe's namespace.
+ */
+async function probe(cluster: ClusterClients, label: Record<string, string>): Promise<string> {
+  const namespace = await createNamespace(cluster, 'corpus-probe', label);
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'probe-' }, spec: { containers: [{ name: 'probe', image: 'probe' }] } };
+  await waitFor(`the webhook for ${namespace}`, 30_000, async () => {
+    const res = await post(cluster, '/api/v1/namespaces/{ns}/pods?dryRun=All', namespace, pod);
+    if (res.status !== 201) throw new Error(`${res.status} ${res.body?.message}`);
+    return res.body.metadata.annotations?.['sidecar.istio.io/status'] !== undefined ? true : undefined;
+  });
+  return namespace;
 }
