@@ -50,7 +50,8 @@ export class TrustGate {
     this.held = pair;
     this.trustedSince = undefined;
     if (!this.recheck()) {
-      this.options.logger.warn({ notAfter: pair.notAfter.toISOString() }, "new serving certificate held back until the webhook configuration's caBundle trusts its CA");
+      const settleMs = this.options.settleMs ?? DEFAULT_SETTLE_MS;
+      this.options.logger.warn({ notAfter: pair.notAfter.toISOString(), settleMs }, "new serving certificate waiting: served once the webhook configuration's caBundle has trusted its CA for settleMs");
     }
   }
 

@@ -189,10 +189,13 @@ describe('serve --manage-ca-bundle, two replicas, on the real apiserver', () => 
     assert.ok(final.includes(ca2) && final.includes(ca1), 'the new and the old CA in the caBundle');
     assert.ok(outcomes.length > 10, `only ${outcomes.length} pods created`);
     assert.ok(outcomes.every((o) => o.injected));
+    for (const r of replicas.values()) {
+      assert.equal(logged(r, "new serving certificate waiting: served once the webhook configuration's caBundle has trusted its CA for settleMs").length, 1, `${r.name} waited for the caBundle`);
+    }
     assert.ok(prober.handshakes > 20, `${prober.handshakes} handshakes`);
   });
 
-  it('lets the other replica take over when the holder dies, and it repairs the caBundle', async () => {
+  it('lets the other replica take over when the holder dies, and it repairs the caBundle', async (t) => {
     const leader = (await holder())!;
     const follower = leader === 'replica-a' ? 'replica-b' : 'replica-a';
     const expected = await published();
@@ -205,6 +208,7 @@ describe('serve --manage-ca-bundle, two replicas, on the real apiserver', () => 
     await waitFor('the repair by the new holder', 10_000, async () => ((await published()) === expected ? true : undefined), 100);
     assert.ok(logged(replicas.get(follower)!, 'caBundle written').length > 0);
     assert.deepEqual(await createPod(), { ok: true, injected: true });
+    t.diagnostic(`${follower} held the Lease ${seconds.toFixed(1)} s after ${leader} was killed (Lease duration ${LEASE_SECONDS} s)`);
     assert.ok(seconds <= LEASE_SECONDS * 2 + 1, `took over after ${seconds} s`);
   });
 });
