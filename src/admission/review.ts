@@ -110,7 +110,7 @@ export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { revi
   const finish = (review: AdmissionReview, decision: ReviewDecision, reason: string, patchOps = 0) => {
     const outcome: ReviewOutcome = { ...identity, decision, reason, patchOps, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
     const level = decision === 'error' ? 'error' : decision === 'denied' ? 'warn' : 'info';
-    log[level]({ decision, reason, patchOps, durationMs: Math.round(outcome.durationSeconds * 1e6) / 1e3 }, 'review');
+    log[level]({ apiVersion, decision, reason, patchOps, durationMs: Math.round(outcome.durationSeconds * 1e6) / 1e3 }, 'review');
     return { review, outcome };
   };
 

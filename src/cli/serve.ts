@@ -9,9 +9,10 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DEV_SANS, ensureDevCertificates } from '../certs/dev.js';
 import { FileCertificateSource, type CertificatePair } from '../certs/file-source.js';
 import { generateCa, generateServingCert } from '../certs/generate.js';
+import { TrustGate } from '../certs/trust-gate.js';
 import { defaultConfig, type ConfigFiles } from '../config/index.js';
 import { ConfigWatcher } from '../config/watch.js';
-import { CaBundleManager } from '../kube/ca-bundle-manager.js';
+import { CaBundleManager, DEFAULT_LEASE_SECONDS } from '../kube/ca-bundle-manager.js';
 import { connect } from '../kube/client.js';
 import { InjectorError } from '../errors.js';
 import { createLogger, LOG_LEVELS } from '../observability/logger.js';
@@ -52,10 +53,14 @@ flags:
   --cert-poll-seconds N        how often certificate files are checked for rotation (default 10)
   --config-poll-seconds N      how often configuration files are checked for changes (default 5)
   --manage-ca-bundle           keep the webhook configuration's caBundle equal to our CA, repair
-                               drift; with several replicas only the Lease holder writes
+                               drift; with several replicas only the Lease holder writes. A
+                               rotated certificate is served once the caBundle trusts its CA
   --webhook-config-name NAME   the MutatingWebhookConfiguration to manage (default sidecar-injector)
   --ca-file FILE               the CA to publish (default: ca.crt beside the serving certificate)
   --lease-namespace NS         namespace of the Lease (env POD_NAMESPACE; default istio-system)
+  --lease-duration-seconds N   how long the Lease holds without renewal (default ${DEFAULT_LEASE_SECONDS}); the
+                               holder renews, the others try, and the caBundle is checked every
+                               third of it
   --kubeconfig FILE            kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   --log-level LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   -h, --help                   show this help
@@ -117,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
       'webhook-config-name': { type: 'string', default: 'sidecar-injector' },
       'ca-file': { type: 'string' },
       'lease-namespace': { type: 'string' },
+      'lease-duration-seconds': { type: 'string', default: String(DEFAULT_LEASE_SECONDS) },
       kubeconfig: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', short: 'h' },
@@ -149,6 +155,7 @@ export async function run(argv: string[]): Promise<number> {
   const monitoringPort = integer('monitoring-port', values['monitoring-port']!, 0, 65535);
   const certPollMs = integer('cert-poll-seconds', values['cert-poll-seconds']!, 1, 3600) * 1000;
   const configPollMs = integer('config-poll-seconds', values['config-poll-seconds']!, 1, 3600) * 1000;
+  const leaseSeconds = integer('lease-duration-seconds', values['lease-duration-seconds']!, 3, 3600);
 
   const logger = createLogger({ level: level as (typeof LOG_LEVELS)[number] });
   const metrics = createMetrics();
@@ -170,6 +177,9 @@ export async function run(argv: string[]): Promise<number> {
 
   // Late-bound: the server exists only after the first certificate is known.
   const swap: { to?: (pair: CertificatePair) => void } = {};
+  let bundles: CaBundleManager | undefined;
+  // Without --manage-ca-bundle the caBundle is someone else's business: every pair is used at once.
+  const gate = new TrustGate({ apply: (pair) => swap.to?.(pair), trusted: (cert) => bundles === undefined || bundles.trusts(cert), logger });
   const certs = new FileCertificateSource({
     certFile,
     keyFile,
@@ -177,7 +187,9 @@ export async function run(argv: string[]): Promise<number> {
     intervalMs: certPollMs,
     onChange: (pair, rotated) => {
       metrics.observeCertificate(pair.notAfter, rotated);
-      swap.to?.(pair);
+      gate.offer(pair);
+      // A Secret volume swaps the CA file with the certificate: publish a new CA now, not at the next round.
+      if (rotated) void bundles?.sync();
     },
   });
   await certs.start();
@@ -202,14 +214,14 @@ export async function run(argv: string[]): Promise<number> {
   swap.to = (pair) => server.setSecureContext({ cert: pair.cert, key: pair.key });
   logger.info({ url: server.url, port: server.port }, 'listening');
   const monitoring = monitoringPort === 0 ? undefined : await startMonitoringServer(metrics, host, monitoringPort);
-  let bundles: CaBundleManager | undefined;
   if (values['manage-ca-bundle'] === true) {
     bundles = new CaBundleManager({
       clients: connect(values.kubeconfig),
       configName: values['webhook-config-name']!,
       caFile: values['ca-file'] ?? join(dirname(certFile), 'ca.crt'),
-      lease: { name: `${values['webhook-config-name']}-ca-bundle`, namespace: values['lease-namespace'] ?? process.env.POD_NAMESPACE ?? 'istio-system', identity: process.env.POD_NAME ?? hostname() },
+      lease: { name: `${values['webhook-config-name']}-ca-bundle`, namespace: values['lease-namespace'] ?? process.env.POD_NAMESPACE ?? 'istio-system', identity: process.env.POD_NAME ?? hostname(), durationSeconds: leaseSeconds },
       logger,
+      onPublished: () => gate.recheck(),
     });
     await bundles.start();
   }
@@ -222,6 +234,7 @@ export async function run(argv: string[]): Promise<number> {
       stopping = true;
       logger.info({ signal, delaySeconds, graceSeconds }, 'shutting down: not ready, still answering');
       certs.stop();
+      gate.stop();
       watcher?.stop();
       bundles?.stop();
       const timer = setTimeout(() => {

@@ -82,4 +82,10 @@ describe('sidecar-injector CLI usage errors', () => {
     assert.equal(run.status, 2);
     assert.match(run.stderr, /invalid value '99999' for --port/);
   });
+
+  it('a Lease shorter than 3 seconds is refused: its holder renews every third of it', () => {
+    const run = spawnSync(process.execPath, [CLI, 'serve', '--manage-ca-bundle', '--lease-duration-seconds', '2'], { encoding: 'utf8' });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /invalid value '2' for --lease-duration-seconds: expected an integer from 3 to 3600/);
+  });
 });

@@ -19,7 +19,7 @@
  * resource versions, timestamps, managed fields, the namespace and the token volume's random
  * suffix, which `comparable` replaces by placeholders.
  */
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import type { ClusterClients } from './control-plane.js';
 import { runCli } from './injector.js';
 
@@ -54,11 +54,52 @@ export function comparable(stored: any): any {
   const meta = pod.metadata;
   const namespace: string = meta.namespace;
   for (const key of ['name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation']) delete meta[key];
-  for (const owner of meta.ownerReferences ?? []) delete owner.uid;
+  // A Job's pods also carry their owner's uid in labels (batch.kubernetes.io/controller-uid).
+  const ownerUids: string[] = (meta.ownerReferences ?? []).map((owner: any) => owner.uid).filter(Boolean);
   const tokenVolume: string | undefined = (pod.spec.volumes ?? []).map((v: any) => v.name).find((n: string) => TOKEN_VOLUME.test(n));
   let text = JSON.stringify(pod);
-  if (tokenVolume) text = text.split(JSON.stringify(tokenVolume)).join('"kube-api-access-<random>"');
+  // Also inside JSON carried in strings (proxy.istio.io/overrides records the user's mounts).
+  if (tokenVolume) text = text.split(tokenVolume).join('kube-api-access-<random>');
+  for (const uid of ownerUids) text = text.split(uid).join('<owner-uid>');
   // A namespace name could appear in values the injector derives from it; keep those comparable.
   text = text.split(namespace).join('<namespace>');
   return JSON.parse(text);
+}
+
+/**
+ * {@link expectedInjection} for many pods at once, with the given `kube-inject` flags (a corpus
+ * case's settings): one kube-inject run for all of them, then one server-side dry run each, in the
+ * namespace of its twin. A dry run still refuses a name that is taken, and a named pod's twin is
+ * stored under that name: such a pod is dry-run under a generated name, which no defaulting or
+ * built-in plugin reads, and given its own name back. A pod the apiserver refuses comes back as
+ * the apiserver's Status (`kind: Status`, `code`, `message`).
+ */
+export async function expectedInjections(cluster: ClusterClients, twins: Array<{ pod: any; namespace: string }>, kubeInjectArgs: string[]): Promise<any[]> {
+  if (twins.length === 0) return [];
+  const input = twins.map(({ pod }) => JSON.stringify(asAdmissionInput(pod))).join('\n---\n');
+  const output = await runCli(['kube-inject', '-f', '-', ...kubeInjectArgs], { input });
+  const injected = parseAllDocuments(output).map((doc) => doc.toJS()).filter((doc) => doc !== null);
+  if (injected.length !== twins.length) throw new Error(`kube-inject printed ${injected.length} documents for ${twins.length} pods`);
+  return Promise.all(
+    injected.map(async (pod, i) => {
+      const { namespace } = twins[i]!;
+      const name: string | undefined = pod.metadata.name;
+      const generateName: string | undefined = pod.metadata.generateName;
+      pod.metadata.namespace = namespace;
+      if (name !== undefined) {
+        delete pod.metadata.name;
+        pod.metadata.generateName = `${name}-`;
+      }
+      const res = await cluster.api('POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All`, pod);
+      // A refusal is an answer too: the caller compares it with what the webhook path got.
+      if (res.status !== 201) return res.body;
+      const defaulted = res.body;
+      if (name !== undefined) {
+        defaulted.metadata.name = name;
+        if (generateName === undefined) delete defaulted.metadata.generateName;
+        else defaulted.metadata.generateName = generateName;
+      }
+      return defaulted;
+    }),
+  );
 }

@@ -60,6 +60,7 @@ export function runCli(args: string[], options: { input?: string; env?: NodeJS.P
   });
 }
 
+/** GET over HTTPS trusting `ca` only; resolves with the status code. */
 export function httpsGetStatus(url: string, ca: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, servername: 'localhost', timeout: 5000 }, (res) => {
