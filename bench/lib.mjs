@@ -132,10 +132,30 @@ export async function wrkLoad({ url, bodyFile, connections = 16, duration, amoun
     const child = spawn('sh', ['-c', script, 'sh', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (c) => (out += c));
+    let interrupt;
+    child.stdout.on('data', (c) => {
+      out += c;
+      // The count is reached: SIGINT to wrk (the shell's child), repeated until it exits, since
+      // one that arrives before wrk's main thread starts sleeping is lost.
+      if (interrupt === undefined && out.includes('wrk: requests reached')) {
+        const signal = () => {
+          try {
+            const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+            for (const pid of children.split(' ').filter(Boolean)) process.kill(Number(pid), 'SIGINT');
+          } catch {
+            // wrk (or the shell) has exited already.
+          }
+        };
+        signal();
+        interrupt = setInterval(signal, 250);
+      }
+    });
     child.stderr.on('data', (c) => (err += c));
     child.on('error', reject);
-    child.on('exit', (exitCode) => resolve({ code: exitCode, stdout: out, stderr: err }));
+    child.on('exit', (exitCode) => {
+      clearInterval(interrupt);
+      resolve({ code: exitCode, stdout: out, stderr: err });
+    });
   });
   const lines = stdout.trim().split('\n');
   const result = lines.map((l) => (l.startsWith('{"requests"') ? JSON.parse(l) : undefined)).find(Boolean);

@@ -1,7 +1,7 @@
 -- wrk script of the benchmarks (bench/lib.mjs, wrkLoad): POSTs the file BODY_FILE as JSON on every
 -- request and prints one JSON line of results at the end. With MAX_REQUESTS set, the (single)
 -- thread stops after that many responses, for runs bounded by a count instead of a duration (with
--- a duration long enough: the main thread sleeps until it ends or gets SIGINT, which we send).
+-- a duration long enough: the main thread sleeps until it ends or gets SIGINT, which wrkLoad sends).
 local file = assert(io.open(os.getenv("BODY_FILE"), "rb"))
 wrk.method = "POST"
 wrk.body = file:read("*a")
@@ -16,10 +16,11 @@ if max > 0 then
     count = count + 1
     if count == max then
       wrk.thread:stop()
-      -- wrk's main thread sleeps for the duration; SIGINT ends the sleep (the shell's parent is
-      -- wrk). Not os.execute: system() ignores SIGINT in wrk while the command runs.
-      local kill = io.popen("kill -INT $PPID")
-      kill:close()
+      -- wrk's main thread sleeps for the duration and only SIGINT ends the sleep early. A signal
+      -- sent from here can land before that sleep begins and be lost, so the caller (wrkLoad)
+      -- sends it, again until wrk exits, once it reads this line.
+      io.stdout:write("wrk: requests reached\n")
+      io.stdout:flush()
     end
   end
 end
