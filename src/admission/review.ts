@@ -105,12 +105,19 @@ export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { revi
     operation: String(request.operation ?? ''),
     dryRun: request.dryRun === true,
   };
-  const log = ctx.logger.child(identity);
+  // The review's logger: every line carries the review's identity, as a pino child's bindings.
+  // The child itself is made only for a line other than the closing one (a failure): the closing
+  // line gives the identity as its first fields, which pino writes exactly where a child's
+  // bindings go (same line, same key order), without building a child on every review.
+  let child: Logger | undefined;
+  const log = () => (child ??= ctx.logger.child(identity));
 
   const finish = (review: AdmissionReview, decision: ReviewDecision, reason: string, patchOps = 0) => {
     const outcome: ReviewOutcome = { ...identity, decision, reason, patchOps, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
     const level = decision === 'error' ? 'error' : decision === 'denied' ? 'warn' : 'info';
-    log[level]({ apiVersion, decision, reason, patchOps, durationMs: Math.round(outcome.durationSeconds * 1e6) / 1e3 }, 'review');
+    const fields = { apiVersion, decision, reason, patchOps, durationMs: Math.round(outcome.durationSeconds * 1e6) / 1e3 };
+    if (child !== undefined) child[level](fields, 'review');
+    else if (ctx.logger.isLevelEnabled(level)) ctx.logger[level]({ ...identity, ...fields }, 'review');
     return { review, outcome };
   };
 
@@ -158,7 +165,7 @@ export function handleReview(decoded: DecodedReview, ctx: ReviewContext): { revi
     }
     const message = isInjectorError(err) ? err.message : 'unexpected internal error';
     const code = isInjectorError(err) ? err.code : 'INJECTION_FAILED';
-    log.error({ err, code }, 'injection failed');
+    log().error({ err, code }, 'injection failed');
     if (ctx.onInternalError === 'deny') {
       return finish(deny(apiVersion, request.uid, 500, `sidecar injection failed: ${message}`), 'error', code);
     }
