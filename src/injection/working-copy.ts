@@ -9,35 +9,24 @@
  * merged pod, whose maps are its own, and a re-injection copies the annotations before taking
  * out what the earlier injection added.
  */
-import { isJsonObject as isMap, setOwn } from '../patch/equal.js';
-import type { JsonObject, Pod } from './types.js';
-
-/**
- * A shallow copy, key by key (own `__proto__` keys kept as plain properties). Not a spread: V8
- * gives a spread copy of a parsed object a shape that turns every key added later slow, and
- * rendering adds keys to exactly these copies.
- */
-function shallowCopy(object: JsonObject): JsonObject {
-  const copy: JsonObject = {};
-  for (const key of Object.keys(object)) setOwn(copy, key, object[key]);
-  return copy;
-}
+import { copyObject, isJsonObject as isMap } from '../patch/equal.js';
+import type { Pod } from './types.js';
 
 function copyContainer(container: unknown): unknown {
   if (!isMap(container)) return container;
-  const copy = shallowCopy(container);
-  if (isMap(container.lifecycle)) copy.lifecycle = shallowCopy(container.lifecycle);
+  const copy = copyObject(container);
+  if (isMap(container.lifecycle)) copy.lifecycle = copyObject(container.lifecycle);
   return copy;
 }
 
 /** A copy of `pod` that rendering may change in place without changing `pod`. */
 export function workingCopy(pod: Pod): Pod {
-  const copy = shallowCopy(pod) as Pod;
+  const copy = copyObject(pod);
   if (isMap(pod.metadata)) {
-    copy.metadata = shallowCopy(pod.metadata);
+    copy.metadata = copyObject(pod.metadata);
   }
   if (isMap(pod.spec)) {
-    const spec = shallowCopy(pod.spec);
+    const spec = copyObject(pod.spec);
     for (const list of ['initContainers', 'containers', 'volumes', 'imagePullSecrets'] as const) {
       // Go reads `null` as an empty list (and the apiserver, encoding it again, leaves it out).
       if (spec[list] === null) delete spec[list];
