@@ -24,7 +24,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
   }
   // Written asynchronously: the lines logged while a write is in flight go out together in the
-  // next one. Synchronous writes cost a system call per review (a tenth of a plain review's CPU,
+  // next one. Synchronous writes cost a system call per review (about 5% of a plain review's CPU,
   // measured with bench/review-cpu.mjs). Lines still buffered when the process exits are written
   // then (pino flushes its destinations on exit).
   return pino({ level, base: { service: 'sidecar-injector' } }, pino.destination({ dest: options.destination ?? 1, sync: false }));
