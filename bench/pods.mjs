@@ -74,7 +74,7 @@ export function reviewOfSize(shape, bytes) {
 /**
  * The reviews of the side-by-side benchmark (`npm run bench:peers`) and of `bench/review-cpu.mjs`:
  * the plain pod, the same pod with 100 and with 2,000 environment variables, and a pod of 1 MB
- * (one container with about 20,000 variables), by name.
+ * (the bare pod with one container of about 20,000 variables), by name.
  */
 export const BENCH_PODS = {
   plain: { title: 'plain pod', review: () => fixture('pod-plain') },

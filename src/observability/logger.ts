@@ -1,6 +1,6 @@
 /**
  * The process logger: JSON lines (pino), human-readable only when stdout is a terminal.
- * Reviews log through a child logger carrying the review's identity (see admission/review.ts).
+ * Every line of a review carries the review's identity (see admission/review.ts).
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 
