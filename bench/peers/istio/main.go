@@ -14,6 +14,8 @@ const usage = `usage: istio-peer <command> [flags]
 
 commands:
   inject   inject sidecars into the manifests of -f with Istio's kube-inject code path
+  inject-batch  the same, document by document, for JSON-line requests on stdin (settings and
+           documents in, one JSON line of outputs or errors out): for differential fuzzing
   serve    serve Istio's injection webhook handler (/inject) over HTTPS
   version  print the Istio module version this program was built from
 
@@ -29,6 +31,8 @@ func main() {
 	switch os.Args[1] {
 	case "inject":
 		err = runInject(os.Args[2:])
+	case "inject-batch":
+		err = runBatch(os.Args[2:])
 	case "serve":
 		err = runServe(os.Args[2:])
 	case "version":
