@@ -24,6 +24,16 @@ export interface RenderContext {
   capNetBindService: boolean;
   /** The status port as the templates use it: the annotation, else the values (a string). */
   statusPort: string;
+  /**
+   * The status port of the mesh config that Istio's post-processing reads: where the Prometheus
+   * merge points scrapes, and which probes count as already rewritten.
+   */
+  meshStatusPort: number;
+  /**
+   * The port app probes are pointed at, as Istio's rewriting picks it: the status port annotation
+   * (read with Go's Atoi, so ' 15021' is 0), else `meshStatusPort` (not the values' status port).
+   */
+  probePort: number;
   proxyImage: string;
   proxyInitImage: string;
   /** From a user-supplied istio-proxy container's securityContext, else undefined (1337). */
@@ -64,6 +74,9 @@ export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Po
   // A pod whose only container is the proxy keeps it a regular container: moved to the init
   // containers, it would leave the pod without containers, which the apiserver refuses.
   const nativeSidecar = (nativeAnnotation === undefined || nativeAnnotation === '' ? String(nativeDefault) : nativeAnnotation) !== 'false' && appContainerNames(pod).length > 0;
+  const meshStatusPort = Number((req.podProxyConfigInMesh === true ? proxyConfig : mesh.defaultConfig ?? {}).statusPort ?? 15020);
+  const statusAnnotation = annotations['status.sidecar.istio.io/port'];
+  const probePort = statusAnnotation === undefined ? meshStatusPort : /^[+-]?\d+$/.test(statusAnnotation) ? Number(statusAnnotation) : 0;
   const userProxy = findContainer(pod, 'istio-proxy');
   const security = userProxy?.securityContext ?? {};
   const proxyImageName = annotations['sidecar.istio.io/proxyImage'] ?? values.global.proxy.image;
@@ -83,6 +96,8 @@ export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Po
     tproxy: interceptionMode === 'TPROXY',
     capNetBindService: annotationOr(annotations, 'sidecar.istio.io/capNetBindService', values.global.proxy.capNetBindService) === 'true',
     statusPort: annotationOr(annotations, 'status.sidecar.istio.io/port', values.global.proxy.statusPort),
+    meshStatusPort,
+    probePort,
     proxyImage: imageName(values, proxyImageName, annotations),
     proxyInitImage: imageName(values, initImageName, annotations),
     proxyUID: typeof security.runAsUser === 'number' ? security.runAsUser : undefined,

@@ -17,7 +17,7 @@ export function applyPrometheusMerge(pod: Pod, ctx: RenderContext, proxy: JsonOb
   const annotations = pod.metadata!.annotations!;
   const scrape = annotations['prometheus.io/scrape'] ?? annotations['prometheus.io.scrape'];
   if (scrape === 'false' || !mergeEnabled(ctx, annotations)) return;
-  const targetPort = String(ctx.mesh.defaultConfig?.statusPort ?? 15020);
+  const targetPort = String(ctx.meshStatusPort);
   if (annotations['prometheus.io/port'] === targetPort) return;
 
   const targets = (annotations['prometheus.istio.io/scrape-targets'] ?? '')

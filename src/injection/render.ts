@@ -355,12 +355,14 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const meta = merged.metadata!;
   meta.annotations ??= {};
   const proxy = findProxy(merged);
-  if (proxy !== undefined && ctx.statusPort !== '0' && probeRewriteEnabled(merged, ctx)) {
+  // Where Istio would point the probes at port 0 (a status port annotation of "0", or one Go's
+  // Atoi cannot read), which the apiserver refuses, they are left as they are.
+  if (proxy !== undefined && ctx.probePort > 0 && probeRewriteEnabled(merged, ctx)) {
     // Earlier probers were already restored onto the probes, so nothing is merged here.
-    const probers = appProbersJson(merged, Number(ctx.statusPort), { existingProbers: null });
+    const probers = appProbersJson(merged, ctx.probePort, { existingProbers: null, targetPort: ctx.meshStatusPort });
     // Istio rewrites even probes it records nothing for (a named port the container lacks).
-    rewriteAppProbes(merged, Number(ctx.statusPort));
-    keepProbeDefaults(merged, Number(ctx.statusPort), previous.probes);
+    rewriteAppProbes(merged, ctx.probePort);
+    keepProbeDefaults(merged, ctx.probePort, previous.probes);
     if (probers !== '') setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', probers);
   }
   applyPrometheusMerge(merged, ctx, proxy);

@@ -30,7 +30,7 @@ export function injectObject(object: JsonObject, cfg: InjectorConfig, options: K
   const copySlot = templateSlot(copy)!;
   const template = copySlot.get();
   const namespace = (copy.metadata?.namespace as string | undefined) ?? '';
-  const req: InjectionRequest = { pod: template as Pod, namespace };
+  const req: InjectionRequest = { pod: template as Pod, namespace, podProxyConfigInMesh: true };
   if (copy.kind !== 'Pod') req.workload = { apiVersion: String(copy.apiVersion ?? ''), kind: String(copy.kind), name: String(copy.metadata?.name ?? '') };
   if (options.nativeSidecars !== undefined) req.nativeSidecars = options.nativeSidecars;
   if (options.revision !== undefined) req.revision = options.revision;
