@@ -99,7 +99,8 @@ function interceptionArgs(ctx: RenderContext): string[] {
     'istio-iptables',
     '-p', String(ctx.mesh.proxyListenPort || '15001'),
     '-z', String(ctx.mesh.proxyInboundListenPort || '15006'),
-    '-u', String(ctx.proxyUID ?? '1337'),
+    // The user's istio-proxy runAsUser, unless 0: iptables' --uid-owner must not be root.
+    '-u', String(ctx.proxyUID || '1337'),
     '-m', ctx.interceptionMode,
     '-i', annotationOr(a, 'traffic.sidecar.istio.io/includeOutboundIPRanges', proxy.includeIPRanges),
     '-x', annotationOr(a, 'traffic.sidecar.istio.io/excludeOutboundIPRanges', proxy.excludeIPRanges),
