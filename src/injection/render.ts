@@ -308,6 +308,23 @@ function setEnv(container: JsonObject, name: string, value: string): void {
   container.env = env;
 }
 
+/**
+ * The cluster and network the proxy reports, as Istio settles them: the values', then the webhook
+ * URL's, then the pod's own `topology.istio.io/network` label (even empty). Those that are set are
+ * written last among the proxy's variables (sorted), and the network also as the pod's label.
+ */
+function applyClusterInfo(pod: Pod, ctx: RenderContext, proxy: JsonObject | undefined): void {
+  const global = ctx.values.global;
+  const cluster = ctx.clusterId || String(global.multiCluster?.clusterName ?? '');
+  const networkLabel = ctx.labels['topology.istio.io/network'];
+  const network = networkLabel ?? (ctx.network || String(global.network ?? ''));
+  if (proxy !== undefined) {
+    if (cluster !== '') setEnv(proxy, 'ISTIO_META_CLUSTER_ID', cluster);
+    if (network !== '') setEnv(proxy, 'ISTIO_META_NETWORK', network);
+  }
+  if (network !== '') pod.metadata!.labels = { ...pod.metadata!.labels, 'topology.istio.io/network': network };
+}
+
 /** Templates may turn rewriting off, so the rendered pod's annotation decides. */
 function probeRewriteEnabled(pod: Pod, ctx: RenderContext): boolean {
   return shouldRewriteAppProbes(pod.metadata?.annotations, ctx.values.sidecarInjectorWebhook?.rewriteAppHTTPProbe !== false);
@@ -355,6 +372,10 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const meta = merged.metadata!;
   meta.annotations ??= {};
   const proxy = findProxy(merged);
+  // Istio's post-processing order, which the order of the proxy's variables shows: cluster and
+  // network, the Prometheus merge, then probe rewriting.
+  applyClusterInfo(merged, ctx, proxy);
+  applyPrometheusMerge(merged, ctx, proxy);
   // Where Istio would point the probes at port 0 (a status port annotation of "0", or one Go's
   // Atoi cannot read), which the apiserver refuses, they are left as they are.
   if (proxy !== undefined && ctx.probePort > 0 && probeRewriteEnabled(merged, ctx)) {
@@ -364,12 +385,6 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
     rewriteAppProbes(merged, ctx.probePort);
     keepProbeDefaults(merged, ctx.probePort, previous.probes);
     if (probers !== '') setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', probers);
-  }
-  applyPrometheusMerge(merged, ctx, proxy);
-  const network = ctx.network ?? (ctx.values.global.network ? String(ctx.values.global.network) : undefined);
-  if (network !== undefined && network !== '') {
-    meta.labels = { ...meta.labels, 'topology.istio.io/network': meta.labels?.['topology.istio.io/network'] ?? network };
-    if (proxy !== undefined) setEnv(proxy, 'ISTIO_META_NETWORK', network);
   }
   for (const [key, value] of Object.entries((cfg.injector.injectedAnnotations ?? {}) as Record<string, string>)) meta.annotations[key] = value;
   if (Object.keys(overrideRecord).length > 0) {

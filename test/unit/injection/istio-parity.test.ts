@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultConfig } from '../../../src/config/index.js';
+import { buildConfig, defaultConfig } from '../../../src/config/index.js';
 import { render, type Pod } from '../../../src/injection/index.js';
 
 function pod(containers: object[], annotations: Record<string, string> = {}): Pod {
@@ -57,5 +57,20 @@ describe('parity with Istio: the Prometheus merge', () => {
   it('reads a scrape annotation spelled with other separators, and ignores one that is not a Go boolean', () => {
     assert.equal(merged({ 'prometheus.io.scrape': 'false' }).metadata!.annotations!['prometheus.io/port'], undefined);
     assert.equal(merged({ 'prometheus.io/scrape': 'x' }).metadata!.annotations!['prometheus.io/scrape'], 'true');
+  });
+});
+
+describe('parity with Istio: cluster and network', () => {
+  it("gives the proxy the pod's network label, and ends its variables with cluster, network, scrape settings and probers, in Istio's order", () => {
+    const cfg = buildConfig({ values: { global: { multiCluster: { clusterName: 'c1' }, network: 'from-values' } } });
+    const p: Pod = {
+      metadata: { name: 'web', namespace: 'demo', labels: { 'topology.istio.io/network': 'net-a' }, annotations: { 'prometheus.io/port': '9090' } },
+      spec: { containers: [{ name: 'app', image: 'a', readinessProbe: { httpGet: { port: 8080 } } }] },
+    };
+    const out = render({ pod: p, namespace: 'demo', nativeSidecars: false }, cfg);
+    const env = container(out, 'containers', 'istio-proxy').env as any[];
+    assert.deepEqual(env.slice(-4).map((e) => e.name), ['ISTIO_META_CLUSTER_ID', 'ISTIO_META_NETWORK', 'ISTIO_PROMETHEUS_ANNOTATIONS', 'ISTIO_KUBE_APP_PROBERS']);
+    assert.equal(env.find((e) => e.name === 'ISTIO_META_NETWORK').value, 'net-a');
+    assert.equal(out.metadata!.labels!['topology.istio.io/network'], 'net-a');
   });
 });
