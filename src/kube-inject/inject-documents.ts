@@ -6,7 +6,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import type { InjectorConfig } from '../config/index.js';
 import { InjectorError } from '../errors.js';
 import { decide, render, type InjectionRequest, type JsonObject, type Pod } from '../injection/index.js';
-import { shapePodTemplate, shapeWorkload } from './go-shape.js';
+import { goShape, isGoKind } from './go-types.js';
 import { templateSlot } from './workloads.js';
 
 export interface KubeInjectOptions {
@@ -18,14 +18,23 @@ function isMap(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Injects one object (recursing into Lists); returns the object to print. */
+/** Kinds whose pod template is a pointer in Go: Istio refuses them without one. */
+const TEMPLATE_REQUIRED = new Set(['ReplicationController', 'DeploymentConfig']);
+
+/**
+ * Injects one object (recursing into Lists) and returns the object to print: written the way
+ * Kubernetes' Go types write it, as istioctl prints it, for the kinds it reads into those types.
+ */
 export function injectObject(object: JsonObject, cfg: InjectorConfig, options: KubeInjectOptions): JsonObject {
-  if (object.kind === 'List' && Array.isArray(object.items)) {
-    const items = object.items.map((item: unknown) => (isMap(item) ? injectObject(item, cfg, options) : item));
-    return { ...object, metadata: isMap(object.metadata) ? object.metadata : {}, items };
+  if (object.kind === 'List') {
+    const items = Array.isArray(object.items) ? object.items.map((item: unknown) => (isMap(item) && isGoKind(item.kind) ? injectObject(item, cfg, options) : item)) : object.items;
+    return goShape({ ...object, items });
   }
   const slot = templateSlot(object);
-  if (slot === undefined) return object;
+  if (slot === undefined) {
+    if (TEMPLATE_REQUIRED.has(String(object.kind))) throw new InjectorError('INVALID_POD', `${String(object.kind)} '${String(object.metadata?.name ?? '')}': spec.template is required value`);
+    return goShape(object);
+  }
   const copy = structuredClone(object);
   const copySlot = templateSlot(copy)!;
   const template = copySlot.get();
@@ -42,9 +51,8 @@ export function injectObject(object: JsonObject, cfg: InjectorConfig, options: K
     const inner = decide({ ...req, pod: { metadata: podTemplate.metadata, spec: template.spec } }, cfg, 'kube-inject');
     if (!inner.inject) decision = inner;
   }
-  const injected = decision.inject ? render(req, cfg) : template;
-  copySlot.set(shapePodTemplate(injected));
-  return shapeWorkload(copy);
+  if (decision.inject) copySlot.set(render(req, cfg));
+  return goShape(copy);
 }
 
 /** Injects every document of a multi-document YAML text and returns the output YAML. */

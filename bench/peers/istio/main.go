@@ -17,6 +17,8 @@ commands:
   inject-batch  the same, document by document, for JSON-line requests on stdin (settings and
            documents in, one JSON line of outputs or errors out): for differential fuzzing
   serve    serve Istio's injection webhook handler (/inject) over HTTPS
+  k8s-types  print, as a TypeScript module, how the Go types of the objects kube-inject handles
+           read and write JSON (field order, omitempty...), from Istio's Kubernetes API module
   version  print the Istio module version this program was built from
 
 Run 'istio-peer <command> -h' for the flags of a command.
@@ -33,6 +35,8 @@ func main() {
 		err = runInject(os.Args[2:])
 	case "inject-batch":
 		err = runBatch(os.Args[2:])
+	case "k8s-types":
+		err = runK8sTypes(os.Args[2:])
 	case "serve":
 		err = runServe(os.Args[2:])
 	case "version":

@@ -1,0 +1,96 @@
+/**
+ * kube-inject writes objects as Kubernetes' Go types write them, as istioctl does (each case found
+ * by differential fuzzing against Istio's kube-inject).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { defaultConfig } from '../../../src/config/index.js';
+import { goShape } from '../../../src/kube-inject/go-types.js';
+import { injectYaml } from '../../../src/kube-inject/inject-documents.js';
+
+describe('objects written as Go writes them', () => {
+  it('leaves out empty optional fields and writes required ones the input lacks', () => {
+    const pod = goShape({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', creationTimestamp: null, labels: {} },
+      spec: {
+        hostNetwork: false,
+        terminationGracePeriodSeconds: 0,
+        containers: [
+          {
+            name: 'app',
+            image: 'a',
+            env: [{ name: 'A', value: '' }],
+            readinessProbe: { httpGet: { path: '', port: 8080, httpHeaders: [{ name: 'X' }] }, initialDelaySeconds: 0 },
+            livenessProbe: { grpc: { port: 9000 } },
+            volumeMounts: [{ name: 'data', readOnly: false }],
+            securityContext: { runAsUser: 0, privileged: false },
+          },
+        ],
+      },
+    });
+    assert.deepEqual(pod, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: {
+        // A pointer: an explicit 0 stays.
+        terminationGracePeriodSeconds: 0,
+        containers: [
+          {
+            name: 'app',
+            image: 'a',
+            env: [{ name: 'A' }],
+            resources: {},
+            readinessProbe: { httpGet: { port: 8080, httpHeaders: [{ name: 'X', value: '' }] } },
+            livenessProbe: { grpc: { port: 9000, service: null } },
+            volumeMounts: [{ name: 'data', mountPath: '' }],
+            securityContext: { runAsUser: 0, privileged: false },
+          },
+        ],
+      },
+      status: {},
+    });
+  });
+
+  it('writes the status and required fields each workload kind has', () => {
+    const set = goShape({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 's' }, spec: { selector: {}, template: { spec: { containers: [] } } } });
+    assert.equal(set.spec.serviceName, '');
+    assert.deepEqual(set.spec.updateStrategy, {});
+    assert.deepEqual(set.status, { replicas: 0, availableReplicas: 0 });
+    const daemons = goShape({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd' }, spec: { template: {} } });
+    assert.deepEqual(daemons.status, { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 });
+  });
+
+  it('drops fields the types lack, reads keys whatever their case, and writes quantities canonically', () => {
+    const pod = goShape({ kind: 'Pod', metadata: { Name: 'p' }, spec: { containers: [{ name: 'a', image: 'x', colour: 'red', resources: { limits: { cpu: '2000m', memory: '1024Mi' } } }] } });
+    assert.equal(pod.metadata.name, 'p');
+    assert.equal(pod.spec.containers[0].colour, undefined);
+    assert.deepEqual(pod.spec.containers[0].resources, { limits: { cpu: '2', memory: '1Gi' } });
+  });
+
+  it('refuses a value the types cannot hold, naming where it is', () => {
+    assert.throws(() => goShape({ kind: 'Pod', spec: { containers: [{ name: 'a', ports: [{ containerPort: '80' }] }] } }), /spec\.containers\[0\]\.ports\[0\]\.containerPort.*int32/);
+    assert.throws(() => goShape({ kind: 'Pod', spec: { containers: [{ name: 'a', readinessProbe: { periodSeconds: 4294967295 } }] } }), /periodSeconds/);
+  });
+
+  it('passes kinds it does not read into Go types unchanged', () => {
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', creationTimestamp: null }, spec: { ports: [{ port: 80, name: '' }] } };
+    assert.equal(goShape(service), service);
+  });
+});
+
+describe('kube-inject with Go-shaped output', () => {
+  it('writes a skipped workload as Go writes it too', () => {
+    const out = injectYaml('apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\nspec:\n  template:\n    metadata:\n      annotations: {sidecar.istio.io/inject: "false"}\n    spec:\n      containers:\n      - {name: a, image: x, env: [{name: A, value: ""}]}\n', defaultConfig());
+    const [set] = parseAllDocuments(out).map((d) => d.toJS());
+    assert.equal(set.spec.serviceName, '');
+    assert.deepEqual(set.spec.template.spec.containers[0].env, [{ name: 'A' }]);
+  });
+
+  it('refuses a ReplicationController without a pod template, as istioctl does', () => {
+    assert.throws(() => injectYaml('apiVersion: v1\nkind: ReplicationController\nmetadata: {name: rc}\nspec: {replicas: 1}\n', defaultConfig()), /spec\.template is required value/);
+  });
+});
