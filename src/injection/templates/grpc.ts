@@ -9,7 +9,7 @@ import type { JsonObject } from '../types.js';
 import {
   agentEnv,
   fieldEnv,
-  intOf,
+  readinessSetting,
   ownerAndMeshEnv,
   proxyResources,
   sortedEnv,
@@ -111,11 +111,11 @@ function agentContainer(ctx: RenderContext): JsonObject {
   if (truthy(global.imagePullPolicy)) container.imagePullPolicy = global.imagePullPolicy;
   if (ctx.statusPort !== '0') {
     const readiness: JsonObject = { httpGet: { path: '/healthz/ready', port: 15020 } };
-    const delay = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/initialDelaySeconds', proxy.readinessInitialDelaySeconds));
+    const delay = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/initialDelaySeconds', proxy.readinessInitialDelaySeconds);
     if (delay !== 0) readiness.initialDelaySeconds = delay;
-    readiness.periodSeconds = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/periodSeconds', proxy.readinessPeriodSeconds));
+    readiness.periodSeconds = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/periodSeconds', proxy.readinessPeriodSeconds);
     readiness.timeoutSeconds = 3;
-    readiness.failureThreshold = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/failureThreshold', proxy.readinessFailureThreshold));
+    readiness.failureThreshold = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/failureThreshold', proxy.readinessFailureThreshold);
     container.readinessProbe = readiness;
     container.resources = proxyResources(ctx);
     const mounts: JsonObject[] = [

@@ -3,6 +3,7 @@
  * code. It returns a fragment (labels, annotations, init containers, containers, volumes, pull
  * secrets) that `merge.ts` lays over the pod.
  */
+import { InjectorError } from '../../errors.js';
 import { canonicalQuantity } from '../quantity.js';
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
@@ -287,6 +288,23 @@ export function intOf(value: string): number | string {
   return /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * A readiness setting of the proxy's probe. Istio writes it unquoted into its template's YAML,
+ * which it reads as YAML 1.1 (`010` is octal, 8), into a 32-bit field: a larger value makes
+ * Istio's injection fail, and is refused here.
+ */
+export function readinessSetting(ctx: RenderContext, annotation: string, fallback: unknown): number | string {
+  const raw = annotationOr(ctx.annotations, annotation, fallback);
+  const value = /^0[0-7]+$/.test(raw) ? parseInt(raw, 8) : intOf(raw);
+  if (typeof value === 'number' && value > INT32_MAX) {
+    const from = annotation in ctx.annotations ? `annotation '${annotation}'` : 'the values';
+    throw new InjectorError('INVALID_ANNOTATION', `invalid value '${raw}' for ${from}: the proxy's readiness probe takes at most ${INT32_MAX}`);
+  }
+  return value;
+}
+
 function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
   const { values, annotations } = ctx;
   const global = values.global;
@@ -320,11 +338,11 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
       };
     }
     const readiness: JsonObject = { httpGet: { path: '/healthz/ready', port: 15021 } };
-    const delay = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/initialDelaySeconds', proxy.readinessInitialDelaySeconds));
+    const delay = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/initialDelaySeconds', proxy.readinessInitialDelaySeconds);
     if (delay !== 0) readiness.initialDelaySeconds = delay;
-    readiness.periodSeconds = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/periodSeconds', proxy.readinessPeriodSeconds));
+    readiness.periodSeconds = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/periodSeconds', proxy.readinessPeriodSeconds);
     readiness.timeoutSeconds = 3;
-    readiness.failureThreshold = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/failureThreshold', proxy.readinessFailureThreshold));
+    readiness.failureThreshold = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/failureThreshold', proxy.readinessFailureThreshold);
     container.readinessProbe = readiness;
   }
   container.securityContext = proxySecurityContext(ctx);

@@ -74,3 +74,16 @@ describe('parity with Istio: cluster and network', () => {
     assert.equal(out.metadata!.labels!['topology.istio.io/network'], 'net-a');
   });
 });
+
+describe('parity with Istio: readiness settings', () => {
+  const readiness = (annotations: Record<string, string>) => container(render({ pod: pod([{ name: 'app', image: 'a' }], annotations), namespace: 'demo', nativeSidecars: false }, defaultConfig()), 'containers', 'istio-proxy').readinessProbe;
+
+  it('reads a leading-zero value as YAML 1.1 reads it in Istio\'s template: 010 is octal', () => {
+    assert.equal(readiness({ 'readiness.status.sidecar.istio.io/periodSeconds': '010' }).periodSeconds, 8);
+    assert.equal(readiness({ 'readiness.status.sidecar.istio.io/failureThreshold': '0099' }).failureThreshold, 99);
+  });
+
+  it('refuses a value over 2147483647, which the probe cannot hold', () => {
+    assert.throws(() => readiness({ 'readiness.status.sidecar.istio.io/initialDelaySeconds': '4294967295' }), (err: any) => err.code === 'INVALID_ANNOTATION' && /at most 2147483647/.test(err.message));
+  });
+});
