@@ -17,7 +17,7 @@ import { gatewayTemplate } from './templates/gateway.js';
 import { grpcAgentTemplate, grpcSimpleTemplate } from './templates/grpc.js';
 import { sidecarTemplate, type Fragment } from './templates/sidecar.js';
 import type { InjectionRequest, JsonObject, Pod } from './types.js';
-import { canonicalQuantity } from './quantity.js';
+import { goQuantityString } from './go-quantity.js';
 import { goContainerJson } from './go-json.js';
 import { workingCopy } from './working-copy.js';
 
@@ -204,7 +204,7 @@ function canonicalResources(container: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [section, quantities] of Object.entries(resources)) {
     out[section] = typeof quantities === 'object' && quantities !== null
-      ? Object.fromEntries(Object.entries(quantities).map(([k, q]) => [k, canonicalQuantity(q as string)]))
+      ? Object.fromEntries(Object.entries(quantities).map(([k, q]) => [k, goQuantityString(q as string)]))
       : quantities;
   }
   return { ...container, resources: out };

@@ -8,7 +8,8 @@
  * description (k8s-types.ts) is generated from the Kubernetes API module Istio is built with.
  */
 import { InjectorError } from '../errors.js';
-import { canonicalQuantity, isValidQuantity } from '../injection/quantity.js';
+import { goQuantityString } from '../injection/go-quantity.js';
+import { isValidQuantity } from '../injection/quantity.js';
 import type { JsonObject } from '../injection/types.js';
 import { KINDS, STRUCTS, type Field } from './k8s-types.js';
 
@@ -84,7 +85,7 @@ function shape(value: unknown, kind: string, path: string): unknown {
       return value;
     case '@Quantity':
       if ((typeof value !== 'string' && typeof value !== 'number') || !isValidQuantity(value)) throw typeError(value, 'a quantity such as 100m or 1Gi', path);
-      return canonicalQuantity(value);
+      return goQuantityString(value);
     case '@IntOrString':
       if (typeof value === 'string') return value;
       if (typeof value !== 'number' || !Number.isInteger(value) || value < INT_RANGES.int32![0] || value > INT_RANGES.int32![1]) throw typeError(value, 'an int32 or a string', path);

@@ -4,7 +4,7 @@
  * secrets) that `merge.ts` lays over the pod.
  */
 import { InjectorError } from '../../errors.js';
-import { canonicalQuantity } from '../quantity.js';
+import { goQuantityString } from '../go-quantity.js';
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
 import { proxyConfigJson } from '../proxy-config.js';
@@ -36,14 +36,14 @@ export function proxyResources(ctx: RenderContext): JsonObject {
   if (fromAnnotations) {
     for (const [section, group] of Object.entries(PROXY_RESOURCE_ANNOTATIONS)) {
       const entries = Object.entries(group).filter(([, key]) => key in ctx.annotations);
-      if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, key]) => [name, canonicalQuantity(ctx.annotations[key]!)]));
+      if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, key]) => [name, goQuantityString(ctx.annotations[key]!)]));
     }
     return out;
   }
   const configured = ctx.values.global.proxy.resources ?? {};
   for (const section of ['limits', 'requests']) {
     const entries = Object.entries(configured[section] ?? {}).filter(([, q]) => q !== null && q !== undefined);
-    if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, q]) => [name, canonicalQuantity(q as string)]));
+    if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, q]) => [name, goQuantityString(q as string)]));
   }
   return out;
 }

@@ -87,3 +87,13 @@ describe('parity with Istio: readiness settings', () => {
     assert.throws(() => readiness({ 'readiness.status.sidecar.istio.io/initialDelaySeconds': '4294967295' }), (err: any) => err.code === 'INVALID_ANNOTATION' && /at most 2147483647/.test(err.message));
   });
 });
+
+describe('parity with Istio: quantities', () => {
+  it("writes quantities as Go does: canonical, except spellings Go's parser keeps as written", async () => {
+    const { goQuantityString } = await import('../../../src/injection/go-quantity.js');
+    const cases: Record<string, string> = { '5.': '5.', '+1': '+1', '05': '05', '00': '0', '5.0': '5', '1.50': '1500m', '2000m': '2', '1024Mi': '1Gi', '1Ki': '1Ki', '1e3': '1e3', '0.1m': '100u', '1.0Gi': '1Gi', '500M': '500M' };
+    for (const [input, written] of Object.entries(cases)) assert.equal(goQuantityString(input), written, input);
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'sidecar.istio.io/proxyMemory': '5.' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.equal(container(out, 'containers', 'istio-proxy').resources.requests.memory, '5.');
+  });
+});
