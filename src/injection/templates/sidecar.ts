@@ -241,17 +241,40 @@ function proxyEnv(ctx: RenderContext): JsonObject[] {
   return withoutEmptyValues(env);
 }
 
-/** OpenTelemetry semantic-convention resource attributes, when a mesh provider asks for them. */
+/** The tag and the digest of an image reference (`[registry[:port]/]name[:tag][@digest]`). */
+function imageTagAndDigest(image: string): { tag: string; digest: string } {
+  const at = image.indexOf('@');
+  const digest = at < 0 ? '' : image.slice(at + 1);
+  const name = at < 0 ? image : image.slice(0, at);
+  const colon = name.lastIndexOf(':');
+  return { tag: colon > name.lastIndexOf('/') ? name.slice(colon + 1) : '', digest };
+}
+
+/**
+ * OpenTelemetry semantic-convention resource attributes, when a mesh provider asks for them, as
+ * Istio computes them: each from its `resource.opentelemetry.io/*` annotation, else the workload's
+ * namespace (none when it has none), the `app.kubernetes.io/version` label or the image tag and
+ * digest of a pod's only container, and `<namespace>.$(POD_NAME).<first container>`.
+ */
 function otelResourceAttributes(ctx: RenderContext): string {
   const providers = (ctx.mesh.extensionProviders ?? []) as JsonObject[];
   const wanted = providers.some((p) => p?.opentelemetry?.serviceAttributeEnrichment === 'OTEL_SEMANTIC_CONVENTIONS');
   if (!wanted) return '';
-  const namespace = ctx.workload.namespace || 'default';
-  const attributes = [`service.namespace=${namespace}`];
-  const version = ctx.labels['app.kubernetes.io/version'] || ctx.labels['service.istio.io/canonical-revision'] || ctx.labels.version;
-  if (version) attributes.push(`service.version=${version}`);
-  const container = ctx.appContainers[0];
-  if (container !== undefined) attributes.push(`service.instance.id=${namespace}.$(POD_NAME).${container}`);
+  const a = ctx.annotations;
+  const namespace = ctx.workload.namespace;
+  const containers = (Array.isArray(ctx.pod.spec?.containers) ? ctx.pod.spec!.containers : []) as JsonObject[];
+  const attributes: string[] = [];
+  if (a['resource.opentelemetry.io/service.namespace']) attributes.push(`service.namespace=${a['resource.opentelemetry.io/service.namespace']}`);
+  else if (namespace !== '') attributes.push(`service.namespace=${namespace}`);
+  if (a['resource.opentelemetry.io/service.version']) attributes.push(`service.version=${a['resource.opentelemetry.io/service.version']}`);
+  else if (ctx.labels['app.kubernetes.io/version']) attributes.push(`service.version=${ctx.labels['app.kubernetes.io/version']}`);
+  else if (containers.length === 1) {
+    const { tag, digest } = imageTagAndDigest(String(containers[0]!.image ?? ''));
+    const version = tag !== '' && digest !== '' ? `${tag}@${digest}` : digest || tag;
+    if (version !== '') attributes.push(`service.version=${version}`);
+  }
+  if (a['resource.opentelemetry.io/service.instance.id']) attributes.push(`service.instance.id=${a['resource.opentelemetry.io/service.instance.id']}`);
+  else if (containers.length > 0) attributes.push(`service.instance.id=${namespace}.$(POD_NAME).${String(containers[0]!.name ?? '')}`);
   return attributes.join(',');
 }
 

@@ -97,3 +97,20 @@ describe('parity with Istio: quantities', () => {
     assert.equal(container(out, 'containers', 'istio-proxy').resources.requests.memory, '5.');
   });
 });
+
+describe('parity with Istio: OpenTelemetry resource attributes', () => {
+  const cfg = buildConfig({ mesh: { extensionProviders: [{ name: 'otel', opentelemetry: { service: 'c', port: 4317, serviceAttributeEnrichment: 'OTEL_SEMANTIC_CONVENTIONS' } }] } });
+  const attributes = (p: Pod, namespace: string) => container(render({ pod: p, namespace, nativeSidecars: false }, cfg), 'containers', 'istio-proxy').env.find((e: any) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')?.value;
+
+  it("takes the version from a single container's image tag and digest, not from the version label", () => {
+    const p: Pod = { metadata: { name: 'p', labels: { version: 'v1' } }, spec: { containers: [{ name: 'app', image: 'reg:5000/nginx:1.21@sha256:abc' }] } };
+    assert.equal(attributes(p, 'demo'), 'service.namespace=demo,service.version=1.21@sha256:abc,service.instance.id=demo.$(POD_NAME).app');
+  });
+
+  it('uses the resource.opentelemetry.io annotations first, and names no namespace when the pod has none', () => {
+    const annotated: Pod = { metadata: { name: 'p', annotations: { 'resource.opentelemetry.io/service.namespace': 'ns1', 'resource.opentelemetry.io/service.instance.id': 'i1' } }, spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'y' }] } };
+    assert.equal(attributes(annotated, 'demo'), 'service.namespace=ns1,service.instance.id=i1');
+    const bare: Pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } };
+    assert.equal(attributes(bare, ''), 'service.instance.id=.$(POD_NAME).app');
+  });
+});
