@@ -79,8 +79,11 @@ export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Po
   const probePort = statusAnnotation === undefined ? meshStatusPort : /^[+-]?\d+$/.test(statusAnnotation) ? Number(statusAnnotation) : 0;
   const userProxy = findContainer(pod, 'istio-proxy');
   const security = userProxy?.securityContext ?? {};
-  const proxyImageName = annotations['sidecar.istio.io/proxyImage'] ?? values.global.proxy.image;
-  const initImageName = annotations['sidecar.istio.io/proxyImage'] ?? values.global.proxy_init.image;
+  // Istio's templates use the annotation only when it names a registry (has a '/'); otherwise the
+  // image is built from the values' image name, whatever the annotation says.
+  const annotatedImage = annotations['sidecar.istio.io/proxyImage'];
+  const proxyImageName = annotatedImage?.includes('/') ? annotatedImage : values.global.proxy.image;
+  const initImageName = annotatedImage?.includes('/') ? annotatedImage : values.global.proxy_init.image;
   return {
     pod,
     values,

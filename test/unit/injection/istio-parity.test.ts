@@ -114,3 +114,12 @@ describe('parity with Istio: OpenTelemetry resource attributes', () => {
     assert.equal(attributes(bare, ''), 'service.instance.id=.$(POD_NAME).app');
   });
 });
+
+describe('parity with Istio: proxy image', () => {
+  it('ignores a sidecar.istio.io/proxyImage without a registry, for both the proxy and istio-init', () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'sidecar.istio.io/proxyImage': 'myproxy' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    const expected = container(render({ pod: pod([{ name: 'app', image: 'a' }]), namespace: 'demo', nativeSidecars: false }, defaultConfig()), 'containers', 'istio-proxy').image;
+    assert.equal(container(out, 'containers', 'istio-proxy').image, expected);
+    assert.equal(container(out, 'initContainers', 'istio-init').image, expected);
+  });
+});
