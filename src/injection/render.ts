@@ -356,7 +356,7 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const injectedNames = new Set([...names(spec.initContainers), ...names(spec.containers)]);
   const overrides = takeUserOverrides(pod, injectedNames);
 
-  const merged = overlayObject(pod, template) as Pod;
+  const merged = overlayObject(pod, template, true) as Pod;
   ownMetadataMaps(merged, pod);
   const overrideRecord: Partial<Record<'containers' | 'initContainers', JsonObject[]>> = {};
   for (const user of overrides) {

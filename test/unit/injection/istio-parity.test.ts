@@ -123,3 +123,12 @@ describe('parity with Istio: proxy image', () => {
     assert.equal(container(out, 'initContainers', 'istio-init').image, expected);
   });
 });
+
+describe('parity with Istio: merging the template into the pod', () => {
+  it("keeps the pod's order for the pod's own items, as a strategic merge patch does", () => {
+    const cfg = buildConfig({ values: { global: { imagePullSecrets: ['barSecret'] } } });
+    const p: Pod = { metadata: { name: 'p' }, spec: { imagePullSecrets: [{ name: 'regcred' }, { name: 'barSecret' }], containers: [{ name: 'app', image: 'a' }] } };
+    const out = render({ pod: p, namespace: 'demo', nativeSidecars: false }, cfg);
+    assert.deepEqual(out.spec!.imagePullSecrets, [{ name: 'regcred' }, { name: 'barSecret' }]);
+  });
+});
