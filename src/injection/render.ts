@@ -117,8 +117,10 @@ function carryOverDefaults(pod: Pod, previous: PreviousInjection): void {
 
 function selectTemplates(pod: Pod, cfg: InjectorConfig): string[] {
   const requested = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
-  const list = requested !== undefined && requested.trim() !== '' ? requested.split(',') : ((cfg.injector.defaultTemplates as string[] | undefined) ?? ['sidecar']);
-  const selected = list.map((t) => t.trim()).filter((t) => t !== '');
+  // As in Istio, every name the annotation lists counts, empty ones included ('' or 'sidecar,'),
+  // and none of those is a template.
+  if (requested !== undefined) return requested.split(',').map((t) => t.trim());
+  const selected = ((cfg.injector.defaultTemplates as string[] | undefined) ?? ['sidecar']).map((t) => t.trim()).filter((t) => t !== '');
   return selected.length > 0 ? selected : ['sidecar'];
 }
 

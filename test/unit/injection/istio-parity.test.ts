@@ -132,3 +132,11 @@ describe('parity with Istio: merging the template into the pod', () => {
     assert.deepEqual(out.spec!.imagePullSecrets, [{ name: 'regcred' }, { name: 'barSecret' }]);
   });
 });
+
+describe('parity with Istio: inject.istio.io/templates', () => {
+  it('refuses an empty template name, as in "", "sidecar," or ",sidecar"', () => {
+    for (const value of ['', 'sidecar,', ',sidecar', 'sidecar,,gateway']) {
+      assert.throws(() => render({ pod: pod([{ name: 'app', image: 'a' }], { 'inject.istio.io/templates': value }), namespace: 'demo' }, defaultConfig()), (err: any) => err.code === 'INVALID_ANNOTATION' && /template '', which is not defined/.test(err.message), JSON.stringify(value));
+    }
+  });
+});
