@@ -86,15 +86,14 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
       if (spec[list].length === 0) delete spec[list];
     }
   }
+  // The user's overrides recorded by the earlier injection come back as the pod's own containers
+  // (Istio reinserts them too, where the pod has no container of that name).
   const rawOverrides = annotations[OVERRIDES_ANNOTATION];
   if (rawOverrides !== undefined) {
-    try {
-      const overrides = JSON.parse(rawOverrides) as Partial<Record<'containers' | 'initContainers', JsonObject[]>>;
-      for (const list of ['containers', 'initContainers'] as const) {
-        if (overrides[list] !== undefined && overrides[list]!.length > 0) spec[list] = [...(spec[list] ?? []), ...overrides[list]!];
-      }
-    } catch {
-      // An unreadable overrides annotation is ignored; the user's containers were already merged.
+    const overrides = readOverrides(rawOverrides);
+    for (const list of ['containers', 'initContainers'] as const) {
+      const missing = (overrides[list] ?? []).filter((c) => !names(spec[list]).includes(String(c.name)));
+      if (missing.length > 0) spec[list] = [...(spec[list] ?? []), ...missing];
     }
   }
   if (typeof probers === 'string' && probers !== '') previous.probes = restoreAppProbes(pod, probers);
@@ -102,6 +101,46 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
   delete annotations[STATUS_ANNOTATION];
   delete annotations[OVERRIDES_ANNOTATION];
   return previous;
+}
+
+type OverrideLists = Partial<Record<'containers' | 'initContainers', JsonObject[] | null>>;
+
+/** The `proxy.istio.io/overrides` annotation read as Istio reads it (unreadable: the pod is denied). */
+function readOverrides(raw: string): OverrideLists {
+  const refuse = (why: string) => new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(raw)}' for annotation '${OVERRIDES_ANNOTATION}': ${why}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw refuse(`not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw refuse('not a JSON object with containers and initContainers');
+  const overrides = parsed as Record<string, unknown>;
+  for (const list of ['containers', 'initContainers'] as const) {
+    const items = overrides[list];
+    if (items !== undefined && items !== null && !(Array.isArray(items) && items.every((c) => typeof c === 'object' && c !== null && !Array.isArray(c)))) {
+      throw refuse(`${list} is not a list of containers`);
+    }
+  }
+  return overrides as OverrideLists;
+}
+
+/**
+ * The containers `proxy.istio.io/overrides` records on a pod not injected before (a re-injection
+ * has made them the pod's own containers already), by list and name: as in Istio, each is the
+ * user's setting for the injected container of its name and list, and wins over the pod's own
+ * container of that name.
+ */
+function overrideEntries(pod: Pod): Record<'containers' | 'initContainers', Map<string, JsonObject>> {
+  const entries = { containers: new Map<string, JsonObject>(), initContainers: new Map<string, JsonObject>() };
+  const raw = pod.metadata?.annotations?.[OVERRIDES_ANNOTATION];
+  if (raw === undefined) return entries;
+  const overrides = readOverrides(raw);
+  for (const list of ['containers', 'initContainers'] as const) {
+    for (const entry of overrides[list] ?? []) if (!entries[list].has(String(entry.name))) entries[list].set(String(entry.name), entry);
+  }
+  return entries;
 }
 
 /** Lays each freshly injected item over its previous version, keeping fields defaulted since. */
@@ -235,12 +274,14 @@ function reapplyMovedContainers(pod: Pod, previous: PreviousInjection, userOverr
 
 /**
  * The injected container with the user's own settings laid over it, in Istio's two steps: the
- * template is merged over the user's container, then the user's container over the result, each
- * a strategic merge (the order of merged lists depends on both steps).
+ * template is merged over the pod's own container of that name (`base`), then the user's setting
+ * (the pod's container, or its proxy.istio.io/overrides entry) over the result, each a strategic
+ * merge (the order of merged lists depends on both steps).
  */
-function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderContext): JsonObject {
+function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderContext, base: JsonObject | null = user): JsonObject {
   const overlay = userOverlay(user, ctx);
-  return overlayObject(overlayObject(overlay, injected, true), overlay, true);
+  const first = base === null ? injected : overlayObject(base === user ? overlay : userOverlay(base, ctx), injected, true);
+  return overlayObject(first, overlay, true);
 }
 
 /**
@@ -351,23 +392,32 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   pod.metadata ??= {};
   pod.spec ??= { containers: [] };
   const previous = stripPreviousInjection(pod);
+  const entries = overrideEntries(pod);
 
   const ctx = buildContext(req, cfg, pod);
   const template = renderTemplates(pod, cfg, ctx);
   const spec = (template.spec ?? {}) as JsonObject;
   const injectedNames = new Set([...names(spec.initContainers), ...names(spec.containers)]);
-  const overrides = takeUserOverrides(pod, injectedNames);
+  const own = new Map(takeUserOverrides(pod, injectedNames).map((c) => [String(c.name), c]));
+  // The user's setting for each injected container: its overrides entry, else the pod's own.
+  const overrides: Array<{ base: JsonObject | null; overlay: JsonObject }> = [];
+  for (const list of ['containers', 'initContainers'] as const) {
+    for (const name of names(spec[list])) {
+      const overlay = entries[list].get(name) ?? own.get(name);
+      if (overlay !== undefined && !overrides.some((o) => o.overlay.name === name)) overrides.push({ base: own.get(name) ?? null, overlay });
+    }
+  }
 
   const merged = overlayObject(pod, template, true) as Pod;
   ownMetadataMaps(merged, pod);
   const overrideRecord: Partial<Record<'containers' | 'initContainers', JsonObject[]>> = {};
-  for (const user of overrides) {
+  for (const { base, overlay: user } of overrides) {
     const list = names(merged.spec!.initContainers).includes(String(user.name)) ? 'initContainers' : 'containers';
-    merged.spec![list] = (merged.spec![list] as JsonObject[]).map((c) => (c.name === user.name ? applyUserContainer(c, user, ctx) : c));
+    merged.spec![list] = (merged.spec![list] as JsonObject[]).map((c) => (c.name === user.name ? applyUserContainer(c, user, ctx, base) : c));
     (overrideRecord[list] ??= []).push(userOverride(user));
   }
 
-  reapplyMovedContainers(merged, previous, overrides, ctx);
+  reapplyMovedContainers(merged, previous, overrides.map((o) => o.overlay), ctx);
   checkUserVolumeMounts(merged, ctx);
   carryOverDefaults(merged, previous);
   reorder(merged, ctx);

@@ -140,3 +140,23 @@ describe('parity with Istio: inject.istio.io/templates', () => {
     }
   });
 });
+
+describe('parity with Istio: proxy.istio.io/overrides written by the user', () => {
+  const proxyOf = (out: Pod) => container(out, 'containers', 'istio-proxy');
+  it("applies its entries to the injected containers, over the pod's own, in Istio's merge order", () => {
+    const annotations = { 'proxy.istio.io/overrides': '{"containers":[{"name":"istio-proxy","env":[{"name":"A","value":"b"}]}]}' };
+    const alone = render({ pod: pod([{ name: 'app', image: 'a' }], annotations), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.equal(proxyOf(alone).env[0].name, 'A', 'the entry comes first');
+    const withOwn = render({ pod: pod([{ name: 'app', image: 'a' }, { name: 'istio-proxy', image: 'auto', env: [{ name: 'B', value: 'c' }] }], annotations), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    const env = proxyOf(withOwn).env.map((e: any) => e.name);
+    assert.equal(env[0], 'A');
+    assert.equal(env.at(-1), 'B', "the pod's own container is merged under the template");
+    assert.equal(withOwn.metadata!.annotations!['proxy.istio.io/overrides'], '{"containers":[{"name":"istio-proxy","env":[{"name":"A","value":"b"}],"resources":{}}]}');
+  });
+
+  it('refuses an annotation that is not JSON, or not lists of containers', () => {
+    for (const value of ['bad', '[]', '{"containers":"x"}']) {
+      assert.throws(() => render({ pod: pod([{ name: 'app', image: 'a' }], { 'proxy.istio.io/overrides': value }), namespace: 'demo' }, defaultConfig()), (err: any) => err.code === 'INVALID_ANNOTATION' && /proxy\.istio\.io\/overrides/.test(err.message), value);
+    }
+  });
+});
