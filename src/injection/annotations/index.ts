@@ -57,7 +57,13 @@ const jsonMap: Check = (value) => {
   } catch {
     return 'not valid JSON (expected an object keyed by volume name)';
   }
-  return parsed === null || (typeof parsed === 'object' && !Array.isArray(parsed)) ? undefined : 'not a JSON object keyed by volume name';
+  if (parsed === null) return undefined;
+  // A list works too (Istio's template names its entries 0, 1, ...).
+  if (typeof parsed !== 'object') return 'not a JSON object keyed by volume name';
+  // Each entry is written into the template as the volume's (or mount's) fields: anything but a
+  // non-empty object breaks Istio's template.
+  const bad = Object.entries(parsed).find(([, v]) => typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length === 0);
+  return bad === undefined ? undefined : `entry '${bad[0]}' is not an object of volume fields`;
 };
 
 /**
