@@ -15,7 +15,7 @@ import { keepProbeDefaults, restoreAppProbes, type RewrittenProbes } from './pro
 import { appProbersJson, rewriteAppProbes, shouldRewriteAppProbes } from './probes/index.js';
 import { gatewayTemplate } from './templates/gateway.js';
 import { grpcAgentTemplate, grpcSimpleTemplate } from './templates/grpc.js';
-import { sidecarTemplate, type Fragment } from './templates/sidecar.js';
+import { sidecarTemplate, userJsonMap, type Fragment } from './templates/sidecar.js';
 import type { InjectionRequest, JsonObject, Pod } from './types.js';
 import { goQuantityString } from './go-quantity.js';
 import { goContainerJson } from './go-json.js';
@@ -300,7 +300,7 @@ function checkUserVolumeMounts(pod: Pod, ctx: RenderContext): void {
   }
   if (mounts === null || typeof mounts !== 'object') return;
   const volumes = new Set(names(pod.spec?.volumes));
-  const missing = Object.keys(mounts).filter((name) => !volumes.has(name));
+  const missing = userJsonMap(ctx, 'sidecar.istio.io/userVolumeMount').map(([name]) => name).filter((name) => !volumes.has(name));
   if (missing.length > 0) {
     throw new InjectorError(
       'INVALID_ANNOTATION',

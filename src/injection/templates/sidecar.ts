@@ -377,8 +377,9 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
 export function userJsonMap(ctx: RenderContext, key: string): Array<[string, JsonObject]> {
   const raw = ctx.annotations[key];
   if (raw === undefined) return [];
-  // `null` reads as no entries, as in Istio's template.
-  const parsed = (JSON.parse(raw) ?? {}) as Record<string, JsonObject>;
+  // `null` reads as no entries, as in Istio's template; a list's entries are named by index.
+  const parsed = (JSON.parse(raw) ?? {}) as Record<string, JsonObject> | JsonObject[];
+  if (Array.isArray(parsed)) return parsed.map((entry, i) => [String(i), entry]);
   return Object.keys(parsed)
     .sort()
     .map((name) => [name, parsed[name]!]);

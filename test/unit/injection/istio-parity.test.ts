@@ -160,3 +160,11 @@ describe('parity with Istio: proxy.istio.io/overrides written by the user', () =
     }
   });
 });
+
+describe('parity with Istio: user volumes', () => {
+  it('takes a list of volumes and mounts, naming them by index as Istio\'s template does', () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'sidecar.istio.io/userVolume': '[{"emptyDir":{}}]', 'sidecar.istio.io/userVolumeMount': '[{"mountPath":"/extra"}]' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.deepEqual((out.spec!.volumes as any[]).find((v) => v.name === '0'), { name: '0', emptyDir: {} });
+    assert.deepEqual(container(out, 'containers', 'istio-proxy').volumeMounts.find((m: any) => m.name === '0'), { name: '0', mountPath: '/extra' });
+  });
+});
