@@ -6,6 +6,9 @@ import { parseAllDocuments, stringify } from 'yaml';
 import type { InjectorConfig } from '../config/index.js';
 import { InjectorError } from '../errors.js';
 import { decide, render, type InjectionRequest, type JsonObject, type Pod } from '../injection/index.js';
+import { shownValue } from '../injection/annotations/shown-value.js';
+import { proxyConfigReadProblem } from '../injection/proxy-config-check.js';
+import { PROXY_CONFIG_ANNOTATION } from '../injection/proxy-config.js';
 import { goShape, isGoKind } from './go-types.js';
 import { templateSlot } from './workloads.js';
 
@@ -16,6 +19,17 @@ export interface KubeInjectOptions {
 
 function isMap(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * istioctl applies the pod's `proxy.istio.io/config` to the mesh config before it decides whether
+ * to inject, so a value it cannot read fails every pod but one on the host network, injected or not.
+ */
+function checkProxyConfig(pod: Pod): void {
+  const value = pod.metadata?.annotations?.[PROXY_CONFIG_ANNOTATION];
+  if (typeof value !== 'string' || pod.spec?.hostNetwork === true) return;
+  const problem = proxyConfigReadProblem(value);
+  if (problem !== undefined) throw new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(value)}' for annotation '${PROXY_CONFIG_ANNOTATION}': could not parse proxy config: ${problem}`);
 }
 
 /** Kinds whose pod template is a pointer in Go: Istio refuses them without one. */
@@ -43,6 +57,7 @@ export function injectObject(object: JsonObject, cfg: InjectorConfig, options: K
   if (copy.kind !== 'Pod') req.workload = { apiVersion: String(copy.apiVersion ?? ''), kind: String(copy.kind), name: String(copy.metadata?.name ?? '') };
   if (options.nativeSidecars !== undefined) req.nativeSidecars = options.nativeSidecars;
   if (options.revision !== undefined) req.revision = options.revision;
+  checkProxyConfig(template as Pod);
   let decision = decide(req, cfg, 'kube-inject');
   // For CronJobs istioctl reads the job template's metadata; an opt-out written on the pod
   // template, where users put it, is honoured as well.

@@ -19,6 +19,8 @@ commands:
   serve    serve Istio's injection webhook handler (/inject) over HTTPS
   k8s-types  print, as a TypeScript module, how the Go types of the objects kube-inject handles
            read and write JSON (field order, omitempty...), from Istio's Kubernetes API module
+  proxy-config-types  print, as a TypeScript module, the JSON form of Istio's ProxyConfig (fields,
+           value kinds), from Istio's API module
   version  print the Istio module version this program was built from
 
 Run 'istio-peer <command> -h' for the flags of a command.
@@ -37,6 +39,8 @@ func main() {
 		err = runBatch(os.Args[2:])
 	case "k8s-types":
 		err = runK8sTypes(os.Args[2:])
+	case "proxy-config-types":
+		err = runProtoTypes(os.Args[2:])
 	case "serve":
 		err = runServe(os.Args[2:])
 	case "version":

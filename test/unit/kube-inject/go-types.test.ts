@@ -94,3 +94,13 @@ describe('kube-inject with Go-shaped output', () => {
     assert.throws(() => injectYaml('apiVersion: v1\nkind: ReplicationController\nmetadata: {name: rc}\nspec: {replicas: 1}\n', defaultConfig()), /spec\.template is required value/);
   });
 });
+
+describe('kube-inject and proxy.istio.io/config', () => {
+  const doc = (extra: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: kube-system}\nspec:\n  template:\n    metadata:\n      annotations: {proxy.istio.io/config: "concurrency: x", sidecar.istio.io/inject: \"false\"}\n    spec:\n${extra}      containers: [{name: a, image: x}]\n`;
+  it('refuses a value Istio cannot read even for a pod it would not inject, as istioctl does', () => {
+    assert.throws(() => injectYaml(doc(''), defaultConfig()), /could not parse proxy config: concurrency: string "x" is not an int32/);
+  });
+  it('but not for a pod on the host network, which istioctl skips first', () => {
+    assert.doesNotThrow(() => injectYaml(doc('      hostNetwork: true\n'), defaultConfig()));
+  });
+});
