@@ -7,6 +7,8 @@ import { defaultProxyConfig } from '../config/defaults.js';
 import { InjectorError } from '../errors.js';
 import { jsonEqual } from '../patch/equal.js';
 import { parseYamlAnnotation } from './annotations/yaml-value.js';
+import { parseGoYaml, toJsonValue } from './go-yaml.js';
+import { normalizeProxyConfig } from './proxy-config-check.js';
 
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
 
@@ -32,7 +34,10 @@ export function effectiveProxyConfig(meshDefault: Record<string, any>, annotatio
   if (raw === undefined) return meshDefault;
   let overlay: unknown;
   try {
-    overlay = parseYamlAnnotation(raw);
+    parseYamlAnnotation(raw);
+    // The values as Istio reads them (go-yaml: `y` and `on` are true).
+    overlay = toJsonValue(parseGoYaml(raw));
+    if (isMap(overlay)) overlay = normalizeProxyConfig(overlay);
   } catch (err) {
     throw new InjectorError('INVALID_ANNOTATION', `invalid value for annotation '${PROXY_CONFIG_ANNOTATION}': not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
   }

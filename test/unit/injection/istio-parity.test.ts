@@ -11,6 +11,7 @@ function pod(containers: object[], annotations: Record<string, string> = {}): Po
   return { metadata: { name: 'web', namespace: 'demo', annotations }, spec: { containers } };
 }
 
+const names = (list: any[] | undefined) => (list ?? []).map((c) => c.name);
 const container = (out: Pod, list: 'containers' | 'initContainers', name: string) => (out.spec![list] as any[]).find((c) => c.name === name);
 
 describe('parity with Istio', () => {
@@ -166,5 +167,19 @@ describe('parity with Istio: user volumes', () => {
     const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'sidecar.istio.io/userVolume': '[{"emptyDir":{}}]', 'sidecar.istio.io/userVolumeMount': '[{"mountPath":"/extra"}]' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
     assert.deepEqual((out.spec!.volumes as any[]).find((v) => v.name === '0'), { name: '0', emptyDir: {} });
     assert.deepEqual(container(out, 'containers', 'istio-proxy').volumeMounts.find((m: any) => m.name === '0'), { name: '0', mountPath: '/extra' });
+  });
+});
+
+describe('parity with Istio: proxy.istio.io/config', () => {
+  it('refuses values Istio cannot read as a ProxyConfig', () => {
+    for (const value of ['concurrency: x', 'proxyMetadata: {X: y}', 'holdApplicationUntilProxyStarts: maybe']) {
+      assert.throws(() => render({ pod: pod([{ name: 'app', image: 'a' }], { 'proxy.istio.io/config': value }), namespace: 'demo' }, defaultConfig()), (err: any) => err.code === 'INVALID_ANNOTATION' && /failed to convert to apply proxy config/.test(err.message), value);
+    }
+  });
+
+  it('reads YAML 1.1 booleans, proto field names, quoted numbers and Go durations as Istio does', () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'proxy.istio.io/config': 'hold_application_until_proxy_starts: yes\nconcurrency: "3"\ndrainDuration: 1m30s' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.deepEqual(names(out.spec!.containers), ['istio-proxy', 'app']);
+    assert.equal(container(out, 'containers', 'istio-proxy').env.find((e: any) => e.name === 'PROXY_CONFIG').value, '{"drainDuration":"90s","concurrency":3,"holdApplicationUntilProxyStarts":true}\n');
   });
 });
