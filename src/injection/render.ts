@@ -99,7 +99,6 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
   if (typeof probers === 'string' && probers !== '') previous.probes = restoreAppProbes(pod, probers);
   if (typeof scrape === 'string' && scrape !== '') restorePrometheusAnnotations(annotations, scrape);
   delete annotations[STATUS_ANNOTATION];
-  delete annotations[OVERRIDES_ANNOTATION];
   return previous;
 }
 
@@ -439,7 +438,9 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
     if (probers !== '') setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', probers);
   }
   for (const [key, value] of Object.entries((cfg.injector.injectedAnnotations ?? {}) as Record<string, string>)) meta.annotations[key] = value;
-  if (Object.keys(overrideRecord).length > 0) {
+  // Istio records the overrides only on a pod that carries no status annotation (whatever its
+  // value); a re-injected pod keeps the record it has.
+  if (Object.keys(overrideRecord).length > 0 && req.pod.metadata?.annotations?.[STATUS_ANNOTATION] === undefined) {
     const record: Record<string, string[]> = {};
     if (overrideRecord.containers) record.containers = overrideRecord.containers.map(goContainerJson) as never;
     if (overrideRecord.initContainers) record.initContainers = overrideRecord.initContainers.map(goContainerJson) as never;
