@@ -1,11 +1,12 @@
 /**
  * Compares two injectors' outcomes for one document the way the conformance scorer compares a
- * case with its golden: outputs parsed as multi-document YAML (YAML 1.2 core schema), empty
+ * case with its golden, except that outputs are read as Kubernetes tools read them (go-yaml, so
+ * that `yes` or `1e3` written unquoted is not the string it was): multi-document YAML, empty
  * documents dropped, maps compared without regard to key order, lists in order, scalars by type
  * and value (strings exactly, JSON carried in strings included). Lists whose elements all have a
  * unique name are matched by name, so one extra container does not make every later one differ.
  */
-import { parseAllDocuments } from 'yaml';
+import { parseGoYamlDocuments, toJsonValue } from '../../src/injection/go-yaml.js';
 import type { Outcome } from './injectors.js';
 
 export interface Difference {
@@ -30,12 +31,12 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Parses a multi-document output; null and empty documents are dropped. */
+/** Parses a multi-document output as go-yaml reads it; null and empty documents are dropped. */
 export function parseDocuments(text: string): unknown[] {
   const out: unknown[] = [];
-  for (const doc of parseAllDocuments(text, { version: '1.2', schema: 'core' })) {
-    if (doc.errors.length > 0) throw new Error(doc.errors[0]!.message);
-    const value = doc.toJS({ maxAliasCount: -1 });
+  for (const doc of parseGoYamlDocuments(text)) {
+    if (doc.error !== undefined) throw new Error(doc.error);
+    const value = toJsonValue(doc.value);
     if (value === null || value === undefined || value === '' || (isMap(value) && Object.keys(value).length === 0)) continue;
     out.push(value);
   }

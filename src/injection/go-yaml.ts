@@ -5,7 +5,7 @@
  * strings. Floats are kept apart from integers (`GoFloat`) because Go writes them differently when
  * a string is expected (`1.0` becomes "1", `1e10` "1e+10").
  */
-import { isScalar, parseAllDocuments, parseDocument, visit, type Document } from 'yaml';
+import { isScalar, parseAllDocuments, parseDocument, stringify, visit, type Document, type ToStringOptions } from 'yaml';
 
 /** A YAML float, kept apart from integers. */
 export class GoFloat {
@@ -150,4 +150,21 @@ export function toJsonValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toJsonValue);
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
   return value;
+}
+
+/**
+ * A tag that claims, when writing YAML, every plain string go-yaml would read as something else
+ * (`yes`, `n`, `0123`, `1e3`), so that such strings are written quoted: Kubernetes tools (kubectl,
+ * istioctl) read YAML with go-yaml, and would turn `yes` into `true`.
+ */
+const GO_NON_STRING = {
+  default: true,
+  tag: 'tag:yaml.org,2002:go-non-string',
+  test: { test: (text: string) => typeof goResolve(text) !== 'string' } as unknown as RegExp,
+  resolve: (text: string) => text,
+};
+
+/** YAML that go-yaml reads back as the same values (strings it would misread are quoted). */
+export function stringifyForGo(value: unknown, options: ToStringOptions = {}): string {
+  return stringify(value, { ...options, customTags: [GO_NON_STRING] });
 }

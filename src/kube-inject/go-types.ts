@@ -9,6 +9,7 @@
  */
 import { InjectorError } from '../errors.js';
 import { goQuantityString } from '../injection/go-quantity.js';
+import { GoFloat, goFloat32String, toJsonValue } from '../injection/go-yaml.js';
 import { isValidQuantity } from '../injection/quantity.js';
 import type { JsonObject } from '../injection/types.js';
 import { KINDS, STRUCTS, type Field } from './k8s-types.js';
@@ -46,14 +47,17 @@ function isScalarKind(kind: string): boolean {
 }
 
 /** Decodes and encodes one value of `kind`; undefined stands for Go's nil. */
-function shape(value: unknown, kind: string, path: string): unknown {
+function shape(value: unknown, kind: string, path: string, coerce: boolean): unknown {
   if (value === undefined || value === null) return undefined;
-  if (kind.startsWith('*')) return shape(value, kind.slice(1), path);
+  if (kind.startsWith('*')) return shape(value, kind.slice(1), path, coerce);
+  if (value instanceof GoFloat) value = fromFloat(value, kind, path, coerce);
+  else if (coerce && kind === 'string' && typeof value === 'number') value = Number.isInteger(value) ? String(value) : goFloat32String(value);
+  else if (coerce && kind === 'string' && typeof value === 'boolean') value = String(value);
   if (kind.startsWith('[]')) {
     if (!Array.isArray(value)) throw typeError(value, kind, path);
     const element = kind.slice(2);
     return value.map((item, i) => {
-      const shaped = shape(item, element, `${path}[${i}]`);
+      const shaped = shape(item, element, `${path}[${i}]`, coerce);
       return shaped === undefined ? zeroOf(element) : shaped;
     });
   }
@@ -62,7 +66,7 @@ function shape(value: unknown, kind: string, path: string): unknown {
     const element = kind.slice(4, -1);
     const out: JsonObject = {};
     for (const [key, item] of Object.entries(value)) {
-      const shaped = shape(item, element, `${path}.${key}`);
+      const shaped = shape(item, element, `${path}.${key}`, coerce);
       out[key] = shaped === undefined ? zeroOf(element) : shaped;
     }
     return out;
@@ -82,7 +86,7 @@ function shape(value: unknown, kind: string, path: string): unknown {
     case 'bytes':
     case '@RawExtension':
     case '@FieldsV1':
-      return value;
+      return toJsonValue(value);
     case '@Quantity':
       if ((typeof value !== 'string' && typeof value !== 'number') || !isValidQuantity(value)) throw typeError(value, 'a quantity such as 100m or 1Gi', path);
       return goQuantityString(value);
@@ -103,7 +107,7 @@ function shape(value: unknown, kind: string, path: string): unknown {
   const fields = STRUCTS[kind];
   if (fields === undefined) return value;
   if (!isMap(value)) throw typeError(value, kind, path);
-  return shapeStruct(value, fields, path);
+  return shapeStruct(value, fields, path, coerce);
 }
 
 /** What Go writes for a field the input did not set (or set to null). */
@@ -122,7 +126,7 @@ function zeroOf(kind: string): unknown {
       return 0;
   }
   const fields = STRUCTS[kind];
-  return fields === undefined ? null : shapeStruct({}, fields, '');
+  return fields === undefined ? null : shapeStruct({}, fields, '', false);
 }
 
 /** Whether Go's omitempty leaves a (present) value out. */
@@ -150,15 +154,15 @@ function inputKey(value: JsonObject, name: string): string | undefined {
   return found;
 }
 
-function shapeStruct(value: JsonObject, fields: readonly Field[], path: string, out: JsonObject = {}): JsonObject {
+function shapeStruct(value: JsonObject, fields: readonly Field[], path: string, coerce: boolean, out: JsonObject = {}): JsonObject {
   for (const [name, kind, options] of fields) {
     if (options.includes('i')) {
       const inline = STRUCTS[kind];
-      if (inline !== undefined) shapeStruct(value, inline, path, out);
+      if (inline !== undefined) shapeStruct(value, inline, path, coerce, out);
       continue;
     }
     const key = inputKey(value, name);
-    const shaped = key === undefined ? undefined : shape(value[key], kind, path === '' ? name : `${path}.${name}`);
+    const shaped = key === undefined ? undefined : shape(value[key], kind, path === '' ? name : `${path}.${name}`, coerce);
     if (options.includes('z') && zeroForOmitzero(shaped, kind)) continue;
     if (shaped === undefined) {
       const zero = zeroOf(kind);
@@ -178,11 +182,27 @@ export function isGoKind(kind: unknown): boolean {
 }
 
 /**
- * The object as Go's types read and write it; objects of other kinds are returned as they are.
- * Throws INVALID_POD when a value has a type Kubernetes' types cannot hold.
+ * A YAML float where a value of `kind` goes. YAML read straight into a Go type has its numbers
+ * and booleans turned into strings where a string is expected (`coerce`, as sigs.k8s.io/yaml does:
+ * `version: 1.0` is "1"); through JSON (a List's items) they are refused instead.
  */
-export function goShape(object: JsonObject): JsonObject {
+function fromFloat(value: GoFloat, kind: string, path: string, coerce: boolean): unknown {
+  if (kind === 'string') {
+    if (coerce) return goFloat32String(value.value);
+    throw typeError(value.value, kind, path);
+  }
+  if (INT_RANGES[kind] !== undefined && !Number.isInteger(value.value)) throw typeError(value.value, kind, path);
+  return toJsonValue(value);
+}
+
+/**
+ * The object as Go's types read and write it; objects of other kinds are returned as they are.
+ * With `coerce`, numbers and booleans where a string is expected become strings, as when Go
+ * reads YAML into the type directly. Throws INVALID_POD when a value has a type Kubernetes'
+ * types cannot hold.
+ */
+export function goShape(object: JsonObject, coerce = false): JsonObject {
   const type = isGoKind(object.kind) ? KINDS[object.kind as string] : undefined;
   if (type === undefined) return object;
-  return shapeStruct(object, STRUCTS[type]!, '');
+  return shapeStruct(object, STRUCTS[type]!, '', coerce);
 }

@@ -2,7 +2,7 @@
  * kube-inject over a stream of YAML documents: each workload's pod template is injected; other
  * kinds pass through untouched.
  */
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseGoYamlDocuments, stringifyForGo, toJsonValue } from '../injection/go-yaml.js';
 import type { InjectorConfig } from '../config/index.js';
 import { InjectorError } from '../errors.js';
 import { decide, render, type InjectionRequest, type JsonObject, type Pod } from '../injection/index.js';
@@ -41,7 +41,9 @@ const TEMPLATE_REQUIRED = new Set(['ReplicationController', 'DeploymentConfig'])
  */
 export function injectObject(object: JsonObject, cfg: InjectorConfig, options: KubeInjectOptions): JsonObject {
   if (object.kind === 'List') {
-    const items = Array.isArray(object.items) ? object.items.map((item: unknown) => (isMap(item) && isGoKind(item.kind) ? injectObject(item, cfg, options) : item)) : object.items;
+    // Items reach Go's types through JSON and then YAML again: numbers and booleans where a
+    // string is expected become strings there too (integral floats as integers).
+    const items = Array.isArray(object.items) ? object.items.map((item: unknown) => (isMap(item) && isGoKind(item.kind) ? injectObject(goShape(item, true), cfg, options) : item)) : object.items;
     return goShape({ ...object, items });
   }
   const slot = templateSlot(object);
@@ -70,18 +72,30 @@ export function injectObject(object: JsonObject, cfg: InjectorConfig, options: K
   return goShape(copy);
 }
 
-/** Injects every document of a multi-document YAML text and returns the output YAML. */
+/**
+ * Injects every document of a multi-document YAML text and returns the output YAML. Documents are
+ * read as istioctl reads them (go-yaml's YAML 1.1 rules: an unquoted `no` is false, and where a
+ * string is expected, the string "false"); documents of kinds it does not handle are written back
+ * as they are.
+ */
 export function injectYaml(text: string, cfg: InjectorConfig, options: KubeInjectOptions = {}): string {
-  const documents = parseAllDocuments(text);
   const out: string[] = [];
-  for (const [index, document] of documents.entries()) {
-    if (document.errors.length > 0) {
-      throw new InjectorError('USAGE', `document ${index + 1} is not valid YAML: ${document.errors[0]!.message.split('\n')[0]}`);
-    }
-    const value: unknown = document.toJS();
+  for (const [index, document] of parseGoYamlDocuments(text).entries()) {
+    if (document.error !== undefined) throw new InjectorError('USAGE', `document ${index + 1} is not valid YAML: ${document.error}`);
+    const value = document.value;
     if (value === null || value === undefined) continue;
     if (!isMap(value)) throw new InjectorError('USAGE', `document ${index + 1} is not a Kubernetes object (a map with kind)`);
-    out.push(stringify(injectObject(value, cfg, options), { lineWidth: 0 }));
+    try {
+      // istioctl converts the whole document to JSON first (to read its kind).
+      toJsonValue(value);
+    } catch (err) {
+      throw new InjectorError('INVALID_POD', `document ${index + 1}: error converting YAML to JSON: ${(err as Error).message}`);
+    }
+    if (!isGoKind(value.kind)) {
+      out.push(document.source.endsWith('\n') ? document.source : `${document.source}\n`);
+      continue;
+    }
+    out.push(stringifyForGo(injectObject(goShape(value, true), cfg, options), { lineWidth: 0 }));
   }
   return out.join('---\n');
 }

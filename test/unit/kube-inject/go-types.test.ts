@@ -104,3 +104,24 @@ describe('kube-inject and proxy.istio.io/config', () => {
     assert.doesNotThrow(() => injectYaml(doc('      hostNetwork: true\n'), defaultConfig()));
   });
 });
+
+describe('kube-inject reads and writes YAML as Kubernetes tools do (go-yaml)', () => {
+  it('reads unquoted YAML 1.1 scalars as istioctl does: no is false, 1.0 is "1" where a string is expected', () => {
+    const out = injectYaml('apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {version: 1.0, big: 123456789.0, on: yes}\n  annotations: {sidecar.istio.io/inject: no}\nspec:\n  containers: [{name: a, image: x}]\n', defaultConfig());
+    const [pod] = parseAllDocuments(out).map((d) => d.toJS());
+    assert.deepEqual(pod.metadata.labels, { version: '1', big: '1.2345679e+08', true: 'true' });
+    assert.equal(pod.metadata.annotations['sidecar.istio.io/inject'], 'false');
+    assert.equal(pod.spec.containers.length, 1, 'not injected');
+  });
+
+  it('quotes every string go-yaml would read as something else', () => {
+    const out = injectYaml('apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: "yes", b: "0123", c: "1e3", d: "n"}\n  annotations: {sidecar.istio.io/inject: "false"}\nspec:\n  containers: [{name: a, image: x}]\n', defaultConfig());
+    for (const text of ['a: "yes"', 'b: "0123"', 'c: "1e3"', 'd: "n"']) assert.ok(out.includes(text), text);
+  });
+
+  it('writes documents of kinds it does not handle back as they are, and refuses floats JSON cannot hold', () => {
+    const service = 'apiVersion: v1\nkind: Service\nmetadata: {name: s, labels: {a: yes}}\nspec: {ports: [{port: 80}]}\n';
+    assert.equal(injectYaml(service, defaultConfig()), service);
+    assert.throws(() => injectYaml('apiVersion: v1\nkind: Service\nspec: {x: 1e1000}\n', defaultConfig()), /json: unsupported value: \+Inf/);
+  });
+});
