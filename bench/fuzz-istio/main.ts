@@ -49,15 +49,16 @@ const outDir = resolve(opts.out ?? join(ROOT, '.cache/fuzz-istio', `seed-${seed}
 interface Case {
   settings: SettingsChoice;
   object: Record<string, any>;
+  style: 'quoted' | 'plain';
 }
 
 /**
- * The input document, with every string value quoted: Istio reads manifests with go-yaml (YAML
- * 1.1, where `yes`, `on` and `1e3` are not strings), and how each reader resolves plain scalars
- * is not what these runs compare.
+ * The input document: mostly with every string quoted; a quarter of the time written as YAML 1.2
+ * writes it, leaving `yes`, `on`, `0123` or `1e3` unquoted, which Istio (go-yaml, YAML 1.1) reads
+ * as booleans and numbers: both injectors must read such manifests the same way.
  */
-export function documentOf(object: unknown): string {
-  return stringify(object, { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
+export function documentOf(object: unknown, style: 'quoted' | 'plain' = 'quoted'): string {
+  return style === 'plain' ? stringify(object, { lineWidth: 0 }) : stringify(object, { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
 }
 
 interface Result {
@@ -77,7 +78,7 @@ async function evaluate(corpus: Corpus, peer: IstioPeer, ours: OurInjector, case
   for (const indexes of groups.values()) {
     for (let start = 0; start < indexes.length; start += batchSize) {
       const chunk = indexes.slice(start, start + batchSize);
-      const docs = chunk.map((i) => documentOf(cases[i]!.object));
+      const docs = chunk.map((i) => documentOf(cases[i]!.object, cases[i]!.style));
       const s = settings[chunk[0]!]!;
       const [a, b] = await Promise.all([peer.inject(s, docs), ours.inject(s, docs)]);
       chunk.forEach((i, j) => {
@@ -106,7 +107,7 @@ function sameFinding(original: Verdict, verdict: Verdict): boolean {
 function writeCase(dir: string, corpus: Corpus, c: Case, settings: Settings, ours: OurInjector, [istio, mine]: [Outcome, Outcome], verdict: Verdict): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'in.yaml'), documentOf(c.object));
+  writeFileSync(join(dir, 'in.yaml'), documentOf(c.object, c.style));
   writeFileSync(join(dir, 'values.json'), settings.values);
   writeFileSync(join(dir, 'mesh.yaml'), settings.mesh);
   writeFileSync(join(dir, 'config.yaml'), settings.config);
@@ -120,7 +121,7 @@ function writeCase(dir: string, corpus: Corpus, c: Case, settings: Settings, our
 async function main(): Promise<number> {
   const peerBinary = execFileSync(process.execPath, [join(ROOT, 'bench/peers/istio-peer.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const corpus = loadCorpus(join(KIT, 'istio/cases'));
-  const arbitrary = fc.record({ settings: settingsChoice(corpus), object: manifest }) as fc.Arbitrary<Case>;
+  const arbitrary = fc.record({ settings: settingsChoice(corpus), object: manifest, style: fc.constantFrom<'quoted' | 'plain'>('quoted', 'quoted', 'quoted', 'plain') }) as fc.Arbitrary<Case>;
   const peer = new IstioPeer(peerBinary);
   const ours = new OurInjector(join(ROOT, '.cache/fuzz-istio/settings'));
   const started = performance.now();
@@ -172,7 +173,7 @@ async function main(): Promise<number> {
         const details = await fc.check(
           fc.asyncProperty(arbitrary, async (c) => {
             const s = materialise(corpus, c.settings);
-            const doc = documentOf(c.object);
+            const doc = documentOf(c.object, c.style);
             const [[a], [b]] = await Promise.all([peer.inject(s, [doc]), ours.inject(s, [doc])]);
             const { verdict, explainedBy } = judge(c, [a!, b!]);
             return explainedBy !== undefined || !sameFinding(first.verdict, verdict);
@@ -181,7 +182,7 @@ async function main(): Promise<number> {
         );
         const shrunk = (details.counterexample?.[0] as Case | undefined) ?? cases[first.index]!;
         const s = materialise(corpus, shrunk.settings);
-        const doc = documentOf(shrunk.object);
+        const doc = documentOf(shrunk.object, shrunk.style);
         const [[a], [b]] = await Promise.all([peer.inject(s, [doc]), ours.inject(s, [doc])]);
         const verdict = compare(a!, b!);
         const dir = join(outDir, `finding-${String(n + 1).padStart(2, '0')}`);

@@ -52,14 +52,15 @@ export function goResolve(text: string): unknown {
   const first = text[0];
   if (first === '.') {
     // Go's ParseFloat on the text as it is.
-    return /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/.test(text) ? new GoFloat(Number(text)) : text;
+    // (Go's ParseFloat refuses a value out of range: it stays a string.)
+    return /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/.test(text) && Number.isFinite(Number(text)) ? new GoFloat(Number(text)) : text;
   }
   if (first === undefined || !/[-+0-9]/.test(first)) return text;
   if (TIMESTAMP.test(text)) return text;
   const plain = text.replaceAll('_', '');
   const integer = goParseInteger(plain, false) ?? goParseInteger(plain, true);
   if (integer !== undefined) return Number(integer);
-  if (YAML_STYLE_FLOAT.test(plain)) return new GoFloat(Number(plain));
+  if (YAML_STYLE_FLOAT.test(plain) && Number.isFinite(Number(plain))) return new GoFloat(Number(plain));
   const binary = /^(-?)0b([01]+)$/.exec(plain);
   if (binary !== null) return Number(BigInt(`0b${binary[2]}`)) * (binary[1] === '-' ? -1 : 1);
   return text;
