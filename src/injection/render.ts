@@ -359,6 +359,7 @@ function applyClusterInfo(pod: Pod, ctx: RenderContext, proxy: JsonObject | unde
   const global = ctx.values.global;
   const cluster = ctx.clusterId || String(global.multiCluster?.clusterName ?? '');
   const networkLabel = ctx.labels['topology.istio.io/network'];
+  // The label wins even empty; then the values' network stays where the template put it.
   const network = networkLabel ?? (ctx.network || String(global.network ?? ''));
   if (proxy !== undefined) {
     if (cluster !== '') setEnv(proxy, 'ISTIO_META_CLUSTER_ID', cluster);

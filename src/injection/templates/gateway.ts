@@ -4,7 +4,7 @@
  */
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
-import { agentArgs, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
+import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
 import {
   agentEnv,
@@ -29,6 +29,7 @@ function gatewayEnv(ctx: RenderContext): JsonObject[] {
     fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
     { name: 'ISTIO_META_INTERCEPTION_MODE', value: String(ctx.proxyConfig.interceptionMode ?? 'REDIRECT') },
   ];
+  env.push(...networkEnv(ctx));
   if (ctx.workload.name !== '') env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: ctx.workload.name });
   env.push(...ownerAndMeshEnv(ctx), ...sortedEnv(ctx.proxyConfig.proxyMetadata));
   return withoutEmptyValues(env);

@@ -4,7 +4,7 @@
  */
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
-import { agentArgs, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
+import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
 import {
   agentEnv,
@@ -92,6 +92,7 @@ function agentContainer(ctx: RenderContext): JsonObject {
     { name: 'ISTIO_META_APP_CONTAINERS', value: ctx.appContainers.join(',') },
     { name: 'ISTIO_META_CLUSTER_ID', value: ctx.clusterId ?? (truthy(global.multiCluster?.clusterName) ? String(global.multiCluster.clusterName) : 'Kubernetes') },
     fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
+    ...networkEnv(ctx),
   );
   if (ctx.workload.name !== '') env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: ctx.workload.name });
   env.push(

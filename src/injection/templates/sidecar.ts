@@ -8,7 +8,7 @@ import { goQuantityString } from '../go-quantity.js';
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
 import { proxyConfigJson } from '../proxy-config.js';
-import { agentArgs, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
+import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
 
 /** What a template contributes to a pod. */
@@ -225,6 +225,7 @@ function proxyEnv(ctx: RenderContext): JsonObject[] {
     fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
     { name: 'ISTIO_META_INTERCEPTION_MODE', value: annotations['sidecar.istio.io/interceptionMode'] || String(proxyConfig.interceptionMode ?? 'REDIRECT') },
   );
+  env.push(...networkEnv(ctx));
   const workloadName = labels['service.istio.io/workload-name'] || workload.name;
   if (workloadName !== '') env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: workloadName });
   env.push(...ownerAndMeshEnv(ctx));

@@ -183,3 +183,22 @@ describe('parity with Istio: proxy.istio.io/config', () => {
     assert.equal(container(out, 'containers', 'istio-proxy').env.find((e: any) => e.name === 'PROXY_CONFIG').value, '{"drainDuration":"90s","concurrency":3,"holdApplicationUntilProxyStarts":true}\n');
   });
 });
+
+describe('parity with Istio: re-injection and the network label', () => {
+  it('keeps what only the earlier proxy has (a variable, a mount), as the strategic merge of the template over it does', () => {
+    const first = render({ pod: pod([{ name: 'app', image: 'a' }]), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    const proxy = container(first, 'containers', 'istio-proxy');
+    proxy.env = [...proxy.env, { name: 'EXTRA', value: '1' }];
+    proxy.volumeMounts = [...proxy.volumeMounts, { name: 'data', mountPath: '/data' }];
+    const again = container(render({ pod: first, namespace: 'demo', nativeSidecars: false }, defaultConfig()), 'containers', 'istio-proxy');
+    assert.deepEqual(again.env.at(-1), { name: 'EXTRA', value: '1' });
+    assert.deepEqual(again.volumeMounts.at(-1), { name: 'data', mountPath: '/data' });
+  });
+
+  it("leaves the values' network where the template puts it when the pod's network label is empty", () => {
+    const cfg = buildConfig({ values: { global: { network: 'network1' } } });
+    const p: Pod = { metadata: { name: 'p', labels: { 'topology.istio.io/network': '' } }, spec: { containers: [{ name: 'app', image: 'a' }] } };
+    const env = container(render({ pod: p, namespace: 'demo', nativeSidecars: false }, cfg), 'containers', 'istio-proxy').env.map((e: any) => e.name);
+    assert.equal(env[env.indexOf('ISTIO_META_INTERCEPTION_MODE') + 1], 'ISTIO_META_NETWORK');
+  });
+});
