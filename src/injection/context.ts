@@ -51,11 +51,12 @@ function findContainer(pod: Pod, name: string): JsonObject | undefined {
 }
 
 /** `<hub>/<image>:<tag>[-<variant or image type>]`, or the image itself when it names a registry. */
-export function imageName(values: Record<string, any>, image: string, annotations: Record<string, string>): string {
+export function imageName(values: Record<string, any>, image: string, annotations: Record<string, string>, configuredType = ''): string {
   if (image.includes('/')) return image;
   const global = values.global;
   let tag = String(global.tag ?? '');
-  const imageType = annotations['sidecar.istio.io/proxyImageType'] ?? global.variant ?? '';
+  // The pod's annotation, else (for the proxy) the proxy config's image type, else the values' variant.
+  const imageType = annotations['sidecar.istio.io/proxyImageType'] ?? (configuredType || (global.variant ?? ''));
   if (imageType !== '' && imageType !== 'default') tag = `${tag}-${imageType}`;
   return `${global.hub}/${image}:${tag}`;
 }
@@ -101,7 +102,7 @@ export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Po
     statusPort: annotationOr(annotations, 'status.sidecar.istio.io/port', values.global.proxy.statusPort),
     meshStatusPort,
     probePort,
-    proxyImage: imageName(values, proxyImageName, annotations),
+    proxyImage: imageName(values, proxyImageName, annotations, String(proxyConfig.image?.imageType ?? '')),
     proxyInitImage: imageName(values, initImageName, annotations),
     proxyUID: typeof security.runAsUser === 'number' ? security.runAsUser : undefined,
     proxyGID: typeof security.runAsGroup === 'number' ? security.runAsGroup : undefined,

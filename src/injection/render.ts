@@ -309,20 +309,28 @@ function checkUserVolumeMounts(pod: Pod, ctx: RenderContext): void {
 }
 
 /** Istio's container order: injected init containers first (native) or last (classic). */
+/**
+ * Istio's final ordering. Init containers: when istio-proxy is one of them (a native sidecar),
+ * istio-init, istio-validation, istio-proxy and enable-core-dump come first, so the pod's own init
+ * containers are in the mesh; otherwise istio-validation comes first and istio-init and
+ * enable-core-dump last, so iptables does not hold up the others. Containers: istio-proxy last,
+ * or first when the application waits for it.
+ */
 function reorder(pod: Pod, ctx: RenderContext): void {
   const spec = pod.spec!;
   const init = (spec.initContainers ?? []) as JsonObject[];
   const byName = (name: string) => init.filter((c) => c.name === name);
-  const others = init.filter((c) => !['istio-init', 'istio-validation', 'istio-proxy'].includes(String(c.name)));
-  const ordered = ctx.nativeSidecar
-    ? [...byName('istio-init'), ...byName('istio-validation'), ...byName('istio-proxy'), ...others]
-    : [...byName('istio-validation'), ...others, ...byName('istio-proxy'), ...byName('istio-init')];
+  const named = ['istio-init', 'istio-validation', 'istio-proxy', 'enable-core-dump'];
+  const others = init.filter((c) => !named.includes(String(c.name)));
+  const ordered = init.some((c) => c.name === 'istio-proxy')
+    ? [...byName('istio-init'), ...byName('istio-validation'), ...byName('istio-proxy'), ...byName('enable-core-dump'), ...others]
+    : [...byName('istio-validation'), ...others, ...byName('istio-init'), ...byName('enable-core-dump')];
   if (ordered.length > 0) spec.initContainers = ordered;
   const containers = (spec.containers ?? []) as JsonObject[];
   const proxy = containers.filter((c) => c.name === 'istio-proxy');
   const apps = containers.filter((c) => c.name !== 'istio-proxy');
   const hold = ctx.proxyConfig.holdApplicationUntilProxyStarts === true || ctx.values.global.proxy.holdApplicationUntilProxyStarts === true;
-  spec.containers = hold && !ctx.nativeSidecar ? [...proxy, ...apps] : [...apps, ...proxy];
+  spec.containers = hold ? [...proxy, ...apps] : [...apps, ...proxy];
 }
 
 function statusAnnotation(template: JsonObject, revision: string): string {

@@ -202,3 +202,18 @@ describe('parity with Istio: re-injection and the network label', () => {
     assert.equal(env[env.indexOf('ISTIO_META_INTERCEPTION_MODE') + 1], 'ISTIO_META_NETWORK');
   });
 });
+
+describe('parity with Istio: image type and ordering', () => {
+  it("takes the proxy's image type from the proxy config, not istio-init's", () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'proxy.istio.io/config': 'image: {imageType: distroless}' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.match(container(out, 'containers', 'istio-proxy').image, /-distroless$/);
+    assert.doesNotMatch(container(out, 'initContainers', 'istio-init').image, /-distroless$/);
+  });
+
+  it('orders init containers by where istio-proxy is, not by the configured mode: a gateway keeps istio-init last', () => {
+    const p = pod([{ name: 'app', image: 'a' }], { 'inject.istio.io/templates': 'gateway' });
+    p.spec!.initContainers = [{ name: 'setup', image: 'b' }, { name: 'istio-init', image: 'auto', env: [{ name: 'X', value: '1' }] }];
+    const out = render({ pod: p, namespace: 'demo', nativeSidecars: true }, defaultConfig());
+    assert.deepEqual(names(out.spec!.initContainers), ['setup', 'istio-init']);
+  });
+});
