@@ -111,6 +111,18 @@ export function proxyConfigReadProblem(text: string): string | undefined {
   return messageProblem(value, PROXY_CONFIG_MESSAGE, '');
 }
 
+/** A duration as protobuf's JSON writes it: seconds, with 0, 3, 6 or 9 fractional digits (`0.010s`). */
+function protoJsonDuration(text: string): string {
+  const nanos = goDurationNanos(text);
+  if (nanos === undefined) return text;
+  const sign = nanos < 0n ? '-' : '';
+  const abs = nanos < 0n ? -nanos : nanos;
+  const seconds = abs / 1_000_000_000n;
+  const fraction = (abs % 1_000_000_000n).toString().padStart(9, '0');
+  const digits = fraction === '000000000' ? '' : fraction.endsWith('000000') ? fraction.slice(0, 3) : fraction.endsWith('000') ? fraction.slice(0, 6) : fraction;
+  return `${sign}${seconds}${digits === '' ? '' : `.${digits}`}s`;
+}
+
 function normalizeKind(value: unknown, kind: string): unknown {
   if (value === null || value === undefined) return value;
   if (kind.startsWith('[]')) return Array.isArray(value) ? value.map((v) => normalizeKind(v, kind.slice(2))) : value;
@@ -119,6 +131,7 @@ function normalizeKind(value: unknown, kind: string): unknown {
   if ((kind === 'int32' || kind === 'uint32' || kind === 'float' || kind === 'double') && typeof value === 'string' && /^-?[0-9.eE+-]+$/.test(value)) return Number(value);
   if ((kind === 'int64' || kind === 'uint64') && typeof value === 'number') return String(value);
   if (kind.startsWith('enum:') && typeof value === 'number') return kind.slice(5).split('|')[value] ?? value;
+  if (kind === '@Duration' && typeof value === 'string') return protoJsonDuration(value);
   if (MESSAGES[kind] !== undefined && isMap(value)) return normalizeMessage(value, kind);
   return value;
 }

@@ -177,7 +177,7 @@ function renderTemplates(pod: Pod, cfg: InjectorConfig, ctx: RenderContext): Jso
     if (name in custom && !(name in BUILTIN)) fragment = renderCustomTemplate(name, custom[name]!, pod);
     else if (name in BUILTIN) fragment = fragmentPod(BUILTIN[name]!(ctx));
     else throw new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(pod.metadata?.annotations?.[TEMPLATES_ANNOTATION] ?? name)}' for annotation '${TEMPLATES_ANNOTATION}': template '${shownValue(name)}', which is not defined (built in: ${Object.keys(BUILTIN).join(', ')}; configured: ${Object.keys(custom).join(', ') || 'none'})`);
-    merged = overlayObject(merged, fragment);
+    merged = overlayObject(merged, fragment, true);
   }
   foldIntoInitContainers(merged);
   return merged;
@@ -280,7 +280,17 @@ function reapplyMovedContainers(pod: Pod, previous: PreviousInjection, userOverr
 function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderContext, base: JsonObject | null = user): JsonObject {
   const overlay = userOverlay(user, ctx);
   const first = base === null ? injected : overlayObject(base === user ? overlay : userOverlay(base, ctx), injected, true);
-  return overlayObject(first, overlay, true);
+  const result = overlayObject(first, overlay, true);
+  // `image: auto` asks for the injected image; where the template gives none (an app container a
+  // template lays settings over), Istio keeps 'auto'.
+  if (result.image === undefined && (user.image === 'auto' || base?.image === 'auto')) result.image = 'auto';
+  // With TPROXY in the mesh config or the pod's annotation, Istio makes a user-set runAsUser root,
+  // even where the annotation chose another mode for the template.
+  const meshTproxy = ctx.proxyConfig.interceptionMode === 'TPROXY' || ctx.annotations['sidecar.istio.io/interceptionMode'] === 'TPROXY';
+  if (user.name === 'istio-proxy' && meshTproxy && user.securityContext?.runAsUser !== undefined && result.securityContext !== undefined) {
+    result.securityContext = { ...result.securityContext, runAsUser: 0 };
+  }
+  return result;
 }
 
 /**

@@ -217,3 +217,21 @@ describe('parity with Istio: image type and ordering', () => {
     assert.deepEqual(names(out.spec!.initContainers), ['setup', 'istio-init']);
   });
 });
+
+describe('parity with Istio: user containers and nested durations', () => {
+  it("keeps image 'auto' on an app container a template lays settings over", () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'auto' }], { 'inject.istio.io/templates': 'grpc-agent' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.equal(container(out, 'containers', 'app').image, 'auto');
+  });
+
+  it('runs a user istio-proxy with a runAsUser as root when the mesh config says TPROXY, whatever the annotation says', () => {
+    const cfg = buildConfig({ mesh: { defaultConfig: { interceptionMode: 'TPROXY' } } });
+    const p = pod([{ name: 'app', image: 'a' }, { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 1000 } }], { 'sidecar.istio.io/interceptionMode': 'REDIRECT' });
+    assert.equal(container(render({ pod: p, namespace: 'demo', nativeSidecars: false }, cfg), 'containers', 'istio-proxy').securityContext.runAsUser, 0);
+  });
+
+  it('writes durations inside the proxy config as protobuf JSON does', () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'proxy.istio.io/config': 'privateKeyProvider: {cryptomb: {pollDelay: 10ms}}' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.equal(container(out, 'containers', 'istio-proxy').env.find((e: any) => e.name === 'PROXY_CONFIG').value, '{"privateKeyProvider":{"cryptomb":{"pollDelay":"0.010s"}}}\n');
+  });
+});
