@@ -1,6 +1,6 @@
 // Regenerates the descriptions of Go and protobuf types that the injector reads and writes as
 // Istio does, from the modules Istio's injector is built with (the peer, bench/peers/istio):
-//   src/kube-inject/k8s-types.ts         Kubernetes' Go types of the objects kube-inject handles
+//   src/injection/k8s-types.ts           Kubernetes' Go types of the objects kube-inject handles
 //   src/injection/proxy-config-types.ts  the JSON form of Istio's ProxyConfig
 // Needs Go (to build the peer once).
 //
@@ -13,7 +13,7 @@ import { ensureIstioPeer } from './istio-peer.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUTPUTS = [
-  ['k8s-types', 'src/kube-inject/k8s-types.ts'],
+  ['k8s-types', 'src/injection/k8s-types.ts'],
   ['proxy-config-types', 'src/injection/proxy-config-types.ts'],
 ];
 try {

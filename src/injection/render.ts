@@ -18,7 +18,7 @@ import { grpcAgentTemplate, grpcSimpleTemplate } from './templates/grpc.js';
 import { sidecarTemplate, userJsonMap, type Fragment } from './templates/sidecar.js';
 import type { InjectionRequest, JsonObject, Pod } from './types.js';
 import { goQuantityString } from './go-quantity.js';
-import { goContainerJson } from './go-json.js';
+import { goContainerJson } from './go-types.js';
 import { workingCopy } from './working-copy.js';
 
 export const STATUS_ANNOTATION = 'sidecar.istio.io/status';

@@ -9,7 +9,7 @@ import { decide, render, type InjectionRequest, type JsonObject, type Pod } from
 import { shownValue } from '../injection/annotations/shown-value.js';
 import { proxyConfigReadProblem } from '../injection/proxy-config-check.js';
 import { PROXY_CONFIG_ANNOTATION } from '../injection/proxy-config.js';
-import { goShape, isGoKind } from './go-types.js';
+import { goShape, isGoKind } from '../injection/go-types.js';
 import { templateSlot } from './workloads.js';
 
 export interface KubeInjectOptions {

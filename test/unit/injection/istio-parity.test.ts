@@ -235,3 +235,11 @@ describe('parity with Istio: user containers and nested durations', () => {
     assert.equal(container(out, 'containers', 'istio-proxy').env.find((e: any) => e.name === 'PROXY_CONFIG').value, '{"privateKeyProvider":{"cryptomb":{"pollDelay":"0.010s"}}}\n');
   });
 });
+
+describe('parity with Istio: the overrides record', () => {
+  it("writes each container as Go's encoding/json does: a gRPC probe's service null, <, > and & escaped", () => {
+    const user = { name: 'istio-proxy', image: 'auto', readinessProbe: { grpc: { port: 9000 } }, lifecycle: { postStart: { httpGet: { path: '/a?b=1&c=<2>', port: 80 } } } };
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }, user]), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.equal(out.metadata!.annotations!['proxy.istio.io/overrides'], '{"containers":[{"name":"istio-proxy","resources":{},"readinessProbe":{"grpc":{"port":9000,"service":null}},"lifecycle":{"postStart":{"httpGet":{"path":"/a?b=1\\u0026c=\\u003c2\\u003e","port":80}}}}]}');
+  });
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { defaultConfig } from '../../../src/config/index.js';
-import { goShape } from '../../../src/kube-inject/go-types.js';
+import { goShape } from '../../../src/injection/go-types.js';
 import { injectYaml } from '../../../src/kube-inject/inject-documents.js';
 
 describe('objects written as Go writes them', () => {

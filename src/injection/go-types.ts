@@ -8,10 +8,10 @@
  * description (k8s-types.ts) is generated from the Kubernetes API module Istio is built with.
  */
 import { InjectorError } from '../errors.js';
-import { goQuantityString } from '../injection/go-quantity.js';
-import { GoFloat, goFloat32String, toJsonValue } from '../injection/go-yaml.js';
-import { isValidQuantity } from '../injection/quantity.js';
-import type { JsonObject } from '../injection/types.js';
+import { goQuantityString } from './go-quantity.js';
+import { GoFloat, goFloat32String, toJsonValue } from './go-yaml.js';
+import { isValidQuantity } from './quantity.js';
+import type { JsonObject } from './types.js';
 import { KINDS, STRUCTS, type Field } from './k8s-types.js';
 
 const INT_RANGES: Record<string, readonly [number, number]> = {
@@ -205,4 +205,13 @@ export function goShape(object: JsonObject, coerce = false): JsonObject {
   const type = isGoKind(object.kind) ? KINDS[object.kind as string] : undefined;
   if (type === undefined) return object;
   return shapeStruct(object, STRUCTS[type]!, '', coerce);
+}
+
+/**
+ * A container as Go's encoding/json writes a corev1.Container: fields in struct order, empty
+ * optional ones left out, `<`, `>` and `&` escaped. Istio stores such JSON in annotations
+ * (proxy.istio.io/overrides), and tools compare the strings.
+ */
+export function goContainerJson(container: JsonObject): string {
+  return JSON.stringify(shapeStruct(container, STRUCTS.Container!, '', false)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
