@@ -47,26 +47,6 @@ const bool: Check = (value) => (parseGoBool(value) === undefined ? `'${value}' i
 const quantity: Check = (value) => (isValidQuantity(value) ? undefined : `'${value}' is not a quantity such as 100m, 2, 128Mi or 1Gi`);
 const interfaces = throws('interfaces', parseInterfaceList);
 /**
- * Istio reads these in its template; unreadable JSON makes the template fail, so the injection
- * fails there. Checked here so the message names the annotation. `null` is an empty map.
- */
-const jsonMap: Check = (value) => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    return 'not valid JSON (expected an object keyed by volume name)';
-  }
-  if (parsed === null) return undefined;
-  // A list works too (Istio's template names its entries 0, 1, ...).
-  if (typeof parsed !== 'object') return 'not a JSON object keyed by volume name';
-  // Each entry is written into the template as the volume's (or mount's) fields: anything but a
-  // non-empty object breaks Istio's template.
-  const bad = Object.entries(parsed).find(([, v]) => typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length === 0);
-  return bad === undefined ? undefined : `entry '${bad[0]}' is not an object of volume fields`;
-};
-
-/**
  * Every annotation Istio validates (or fails on while rendering), with its check. Not here, so
  * never refused: the include outbound ports, the readiness application ports and the others.
  */
@@ -90,8 +70,6 @@ const CHECKS: Record<string, Check> = {
   'sidecar.istio.io/proxyMemory': quantity,
   'sidecar.istio.io/proxyCPULimit': quantity,
   'sidecar.istio.io/proxyMemoryLimit': quantity,
-  'sidecar.istio.io/userVolume': jsonMap,
-  'sidecar.istio.io/userVolumeMount': jsonMap,
 };
 
 /** The annotations validated before injection, sorted. */
