@@ -21,6 +21,8 @@ export interface RenderContext {
   nativeSidecar: boolean;
   interceptionMode: string;
   tproxy: boolean;
+  /** TPROXY in the mesh (or pod) proxy config or the annotation: Istio then keeps a user-set proxy user root. */
+  tproxyAnywhere: boolean;
   capNetBindService: boolean;
   /** The status port as the templates use it: the annotation, else the values (a string). */
   statusPort: string;
@@ -36,7 +38,10 @@ export interface RenderContext {
   probePort: number;
   proxyImage: string;
   proxyInitImage: string;
-  /** From a user-supplied istio-proxy container's securityContext, else undefined (1337). */
+  /**
+   * From the securityContext of the pod's own istio-proxy as it came (containers first, then init
+   * containers, before a re-injection removes it), else undefined (1337).
+   */
   proxyUID: number | undefined;
   proxyGID: number | undefined;
   cniEnabled: boolean;
@@ -46,8 +51,8 @@ export interface RenderContext {
 }
 
 function findContainer(pod: Pod, name: string): JsonObject | undefined {
-  const all = [...((pod.spec?.initContainers ?? []) as JsonObject[]), ...((pod.spec?.containers ?? []) as JsonObject[])];
-  return all.find((c) => c.name === name);
+  const all = [...((pod.spec?.containers ?? []) as JsonObject[]), ...((pod.spec?.initContainers ?? []) as JsonObject[])];
+  return all.find((c) => c?.name === name);
 }
 
 /** `<hub>/<image>:<tag>[-<variant or image type>]`, or the image itself when it names a registry. */
@@ -78,7 +83,7 @@ export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Po
   const meshStatusPort = Number((req.podProxyConfigInMesh === true ? proxyConfig : mesh.defaultConfig ?? {}).statusPort ?? 15020);
   const statusAnnotation = annotations['status.sidecar.istio.io/port'];
   const probePort = statusAnnotation === undefined ? meshStatusPort : /^[+-]?\d+$/.test(statusAnnotation) ? Number(statusAnnotation) : 0;
-  const userProxy = findContainer(pod, 'istio-proxy');
+  const userProxy = findContainer(req.pod, 'istio-proxy');
   const security = userProxy?.securityContext ?? {};
   // Istio's templates use the annotation only when it names a registry (has a '/'); otherwise the
   // image is built from the values' image name, whatever the annotation says.
@@ -98,6 +103,7 @@ export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Po
     nativeSidecar,
     interceptionMode,
     tproxy: interceptionMode === 'TPROXY',
+    tproxyAnywhere: proxyConfig.interceptionMode === 'TPROXY' || annotations['sidecar.istio.io/interceptionMode'] === 'TPROXY',
     capNetBindService: annotationOr(annotations, 'sidecar.istio.io/capNetBindService', values.global.proxy.capNetBindService) === 'true',
     statusPort: annotationOr(annotations, 'status.sidecar.istio.io/port', values.global.proxy.statusPort),
     meshStatusPort,

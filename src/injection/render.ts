@@ -86,13 +86,15 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
       if (spec[list].length === 0) delete spec[list];
     }
   }
-  // The user's overrides recorded by the earlier injection come back as the pod's own containers
-  // (Istio reinserts them too, where the pod has no container of that name).
+  // The user's overrides recorded by the earlier injection come back as the pod's own containers,
+  // in place of the injected ones just removed (those the status lists); entries for containers
+  // the status does not list are overrides like any others (see overrideEntries).
   const rawOverrides = annotations[OVERRIDES_ANNOTATION];
   if (rawOverrides !== undefined) {
     const overrides = readOverrides(rawOverrides);
     for (const list of ['containers', 'initContainers'] as const) {
-      const missing = (overrides[list] ?? []).filter((c) => !names(spec[list]).includes(String(c.name)));
+      const removed = previous.listed.get(list) ?? new Set<string>();
+      const missing = (overrides[list] ?? []).filter((c) => removed.has(String(c.name)) && !names(spec[list]).includes(String(c.name)));
       if (missing.length > 0) spec[list] = [...(spec[list] ?? []), ...missing];
     }
   }
@@ -286,8 +288,7 @@ function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderC
   if (result.image === undefined && (user.image === 'auto' || base?.image === 'auto')) result.image = 'auto';
   // With TPROXY in the mesh config or the pod's annotation, Istio makes a user-set runAsUser root,
   // even where the annotation chose another mode for the template.
-  const meshTproxy = ctx.proxyConfig.interceptionMode === 'TPROXY' || ctx.annotations['sidecar.istio.io/interceptionMode'] === 'TPROXY';
-  if (user.name === 'istio-proxy' && meshTproxy && user.securityContext?.runAsUser !== undefined && result.securityContext !== undefined) {
+  if (user.name === 'istio-proxy' && ctx.tproxyAnywhere && user.securityContext?.runAsUser !== undefined && result.securityContext !== undefined) {
     result.securityContext = { ...result.securityContext, runAsUser: 0 };
   }
   return result;
@@ -301,15 +302,16 @@ function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderC
 function checkUserVolumeMounts(pod: Pod, ctx: RenderContext): void {
   const raw = ctx.annotations['sidecar.istio.io/userVolumeMount'];
   if (raw === undefined) return;
-  let mounts: unknown;
+  let entries: Array<[string, JsonObject]>;
   try {
-    mounts = JSON.parse(raw);
+    entries = userJsonMap(ctx, 'sidecar.istio.io/userVolumeMount');
   } catch {
-    return; // annotation validation reports malformed JSON
+    return; // only a template that reads the annotation refuses it, and then it has already
   }
-  if (mounts === null || typeof mounts !== 'object') return;
+  // Only the mounts a template added from the annotation.
+  const mounted = new Set(names(findProxy(pod)?.volumeMounts));
   const volumes = new Set(names(pod.spec?.volumes));
-  const missing = userJsonMap(ctx, 'sidecar.istio.io/userVolumeMount').map(([name]) => name).filter((name) => !volumes.has(name));
+  const missing = entries.map(([name]) => name).filter((name) => mounted.has(name) && !volumes.has(name));
   if (missing.length > 0) {
     throw new InjectorError(
       'INVALID_ANNOTATION',
@@ -318,7 +320,6 @@ function checkUserVolumeMounts(pod: Pod, ctx: RenderContext): void {
   }
 }
 
-/** Istio's container order: injected init containers first (native) or last (classic). */
 /**
  * Istio's final ordering. Init containers: when istio-proxy is one of them (a native sidecar),
  * istio-init, istio-validation, istio-proxy and enable-core-dump come first, so the pod's own init

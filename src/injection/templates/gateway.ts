@@ -81,7 +81,8 @@ export function gatewayTemplate(ctx: RenderContext): Fragment {
     args,
   };
   if (truthy(proxy.lifecycle)) container.lifecycle = proxy.lifecycle;
-  container.securityContext = { runAsUser: ctx.proxyUID ?? 1337, runAsGroup: ctx.proxyGID ?? 1337 };
+  // The user's own istio-proxy settings are laid over this afterwards.
+  container.securityContext = { runAsUser: 1337, runAsGroup: 1337 };
   container.env = gatewayEnv(ctx);
   if (truthy(global.imagePullPolicy)) container.imagePullPolicy = global.imagePullPolicy;
   const readiness: JsonObject = { httpGet: { path: '/healthz/ready', port: 15021 } };

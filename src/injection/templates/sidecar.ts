@@ -4,6 +4,7 @@
  * secrets) that `merge.ts` lays over the pod.
  */
 import { InjectorError } from '../../errors.js';
+import { shownValue } from '../annotations/shown-value.js';
 import { goQuantityString } from '../go-quantity.js';
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
@@ -134,8 +135,10 @@ function initContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
         privileged,
         capabilities: { drop: ['ALL'] },
         readOnlyRootFilesystem: true,
-        runAsGroup: ctx.tproxy ? 1337 : (ctx.proxyGID ?? 1337),
-        runAsUser: ctx.tproxy ? 1337 : (ctx.proxyUID ?? 1337),
+        // The user's istio-proxy user and group, as Istio adjusts them, unless TPROXY is asked for
+        // anywhere (mesh config or annotation).
+        runAsGroup: ctx.tproxyAnywhere ? 1337 : (ctx.proxyGID ?? 1337),
+        runAsUser: ctx.tproxyAnywhere ? 1337 : (ctx.proxyUID ?? 1337),
         runAsNonRoot: true,
       }
     : {
@@ -289,7 +292,7 @@ function proxySecurityContext(ctx: RenderContext): JsonObject {
       capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] },
       privileged: true,
       readOnlyRootFilesystem: true,
-      runAsGroup: ctx.proxyGID ?? 1337,
+      runAsGroup: 1337,
       runAsNonRoot: false,
       runAsUser: 0,
     };
@@ -301,7 +304,8 @@ function proxySecurityContext(ctx: RenderContext): JsonObject {
       capabilities: add.length > 0 ? { add, drop: ['ALL'] } : { drop: ['ALL'] },
       privileged,
       readOnlyRootFilesystem: true,
-      ...(root ? { runAsNonRoot: false, runAsUser: 0, runAsGroup: 1337 } : { runAsNonRoot: true, runAsUser: ctx.proxyUID ?? 1337, runAsGroup: ctx.proxyGID ?? 1337 }),
+      // The user's own istio-proxy settings are laid over this afterwards.
+      ...(root ? { runAsNonRoot: false, runAsUser: 0, runAsGroup: 1337 } : { runAsNonRoot: true, runAsUser: 1337, runAsGroup: 1337 }),
     };
   }
   if (truthy(global.proxy.seccompProfile)) sc.seccompProfile = global.proxy.seccompProfile;
@@ -378,12 +382,24 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
 export function userJsonMap(ctx: RenderContext, key: string): Array<[string, JsonObject]> {
   const raw = ctx.annotations[key];
   if (raw === undefined) return [];
+  // Istio's template reads the JSON where it writes the volumes (or mounts): values it cannot
+  // write as a volume's fields make it fail, so only pods whose templates read it are refused.
+  const refuse = (why: string) => new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(raw)}' for annotation '${key}': ${why}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw refuse('not valid JSON (expected an object keyed by volume name)');
+  }
   // `null` reads as no entries, as in Istio's template; a list's entries are named by index.
-  const parsed = (JSON.parse(raw) ?? {}) as Record<string, JsonObject> | JsonObject[];
-  if (Array.isArray(parsed)) return parsed.map((entry, i) => [String(i), entry]);
-  return Object.keys(parsed)
-    .sort()
-    .map((name) => [name, parsed[name]!]);
+  if (parsed === null) return [];
+  if (typeof parsed !== 'object') throw refuse('not a JSON object keyed by volume name');
+  const entries: Array<[string, unknown]> = Array.isArray(parsed)
+    ? parsed.map((entry, i) => [String(i), entry])
+    : Object.keys(parsed).sort().map((name) => [name, (parsed as Record<string, unknown>)[name]]);
+  const bad = entries.find(([, v]) => typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length === 0);
+  if (bad !== undefined) throw refuse(`entry '${bad[0]}' is not an object of volume fields`);
+  return entries as Array<[string, JsonObject]>;
 }
 
 export function proxyMounts(ctx: RenderContext): JsonObject[] {

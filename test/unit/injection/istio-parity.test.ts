@@ -243,3 +243,12 @@ describe('parity with Istio: the overrides record', () => {
     assert.equal(out.metadata!.annotations!['proxy.istio.io/overrides'], '{"containers":[{"name":"istio-proxy","resources":{},"readinessProbe":{"grpc":{"port":9000,"service":null}},"lifecycle":{"postStart":{"httpGet":{"path":"/a?b=1\\u0026c=\\u003c2\\u003e","port":80}}}}]}');
   });
 });
+
+describe('parity with Istio: user volumes are read by the templates that use them', () => {
+  it('refuses unreadable ones with the sidecar template, and leaves them to a template that does not read them', () => {
+    for (const [key, value] of [['sidecar.istio.io/userVolume', 'not json'], ['sidecar.istio.io/userVolume', '{"v":{}}'], ['sidecar.istio.io/userVolumeMount', '"x"'], ['sidecar.istio.io/userVolumeMount', '[[]]']] as const) {
+      assert.throws(() => render({ pod: pod([{ name: 'app', image: 'a' }], { [key]: value }), namespace: 'demo', nativeSidecars: false }, defaultConfig()), (err: any) => err.code === 'INVALID_ANNOTATION' && err.message.includes(key), value);
+      assert.doesNotThrow(() => render({ pod: pod([{ name: 'app', image: 'a' }], { [key]: value, 'inject.istio.io/templates': 'grpc-simple' }), namespace: 'demo', nativeSidecars: false }, defaultConfig()), value);
+    }
+  });
+});
