@@ -252,3 +252,22 @@ describe('parity with Istio: user volumes are read by the templates that use the
     }
   });
 });
+
+describe('parity with Istio: the user istio-proxy across injections', () => {
+  const status = (containers: string[] | null) => JSON.stringify({ initContainers: containers === null ? null : ['istio-init'], containers, volumes: null, imagePullSecrets: null, revision: 'default' });
+  it("takes the proxy user from an overrides entry over the pod's container, keeping the template's 1337 when the entry sets none", () => {
+    const p = pod([{ name: 'app', image: 'a' }, { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 1000 } }], { 'proxy.istio.io/overrides': '{"containers":[{"name":"istio-proxy","env":[{"name":"A","value":"b"}]}]}' });
+    assert.equal(container(render({ pod: p, namespace: 'demo', nativeSidecars: false }, defaultConfig()), 'containers', 'istio-proxy').securityContext.runAsUser, 1337);
+  });
+
+  it("on re-injection, reads the proxy user from the pod's istio-proxy before removing it", () => {
+    const p = pod([{ name: 'app', image: 'a' }, { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 1000 } }], { 'sidecar.istio.io/status': status(['istio-proxy']) });
+    const args = container(render({ pod: p, namespace: 'demo', nativeSidecars: false }, defaultConfig()), 'initContainers', 'istio-init').args as string[];
+    assert.equal(args[args.indexOf('-u') + 1], '1000');
+  });
+
+  it('applies an overrides entry the status does not list as on a first injection', () => {
+    const p = pod([{ name: 'app', image: 'a' }], { 'sidecar.istio.io/status': status(null), 'proxy.istio.io/overrides': '{"containers":[{"name":"istio-proxy","env":[{"name":"A","value":"b"}]}]}' });
+    assert.equal(container(render({ pod: p, namespace: 'demo', nativeSidecars: false }, defaultConfig()), 'containers', 'istio-proxy').env[0].name, 'A');
+  });
+});
