@@ -82,7 +82,10 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Two lists of variables with the same entries, the repeats of each name in the same order. */
+/**
+ * Two lists of variables that give a container the same environment: the same names, as many
+ * times each, and for each name the same last entry (the one Kubernetes uses); some name repeats.
+ */
 function sameRepeats(a: unknown, b: unknown): boolean {
   if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
   const byName = (list: unknown[]) => {
@@ -92,7 +95,7 @@ function sameRepeats(a: unknown, b: unknown): boolean {
   };
   const x = byName(a);
   const y = byName(b);
-  return x.size === y.size && [...x].every(([n, entries]) => JSON.stringify(entries) === JSON.stringify(y.get(n))) && [...x.values()].some((entries) => entries.length > 1);
+  return x.size === y.size && [...x].every(([n, entries]) => entries.length === y.get(n)?.length && entries.at(-1) === y.get(n)!.at(-1)) && [...x.values()].some((entries) => entries.length > 1);
 }
 
 /** The pod specs (with their metadata) of an outcome's output. */
@@ -196,7 +199,7 @@ export const DIVERGENCES: Divergence[] = [
   },
   {
     id: 'repeated-variable-order',
-    summary: "variables of one name repeated in an app container a template lays settings over: Istio's strategic merge groups the repeats together; the order of each name's repeats, and so its value, is the same",
+    summary: "variables of one name repeated in an app container a template lays settings over: Istio's strategic merge groups the repeats and gives each the last one's value; the value the container gets (Kubernetes uses the last) is the same",
     explains: (_input, istio, ours, verdict) => {
       if (verdict.kind !== 'output') return false;
       const lists = new Set<string>();

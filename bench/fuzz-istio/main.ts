@@ -9,7 +9,8 @@
  *   npm run fuzz:istio -- [--runs N] [--seed S] [--batch B] [--shrink K] [--out DIR] [--dump]
  *
  * --dump also writes every unexplained difference (input, settings, both outcomes, the
- * differences) to differences.jsonl in the output directory, for triage.
+ * differences) to differences.jsonl in the output directory, for triage. --write-run N writes run
+ * N of the seed (as generated, not shrunk) as a case directory and stops.
  *
  * Needs Go (the peer is built once into .cache/) and the conformance kit beside the repository
  * (../shared/conformance, or CONFORMANCE_DIR). Exit status 1 when a difference is unexplained.
@@ -38,6 +39,7 @@ const { values: opts } = parseArgs({
     shrink: { type: 'string', default: '20' },
     out: { type: 'string' },
     dump: { type: 'boolean', default: false },
+    'write-run': { type: 'string' },
   },
 });
 const runs = Number(opts.runs);
@@ -127,6 +129,17 @@ async function main(): Promise<number> {
   const started = performance.now();
   process.stderr.write(`fuzz:istio seed ${seed}, ${runs} runs (${corpus.valuesVariants.length} values and ${corpus.meshVariants.length} mesh variations from the corpus)\n`);
   try {
+    if (opts['write-run'] !== undefined) {
+      const index = Number(opts['write-run']);
+      const c = fc.sample(arbitrary, { seed, numRuns: index + 1 })[index]!;
+      const s = materialise(corpus, c.settings);
+      const doc = documentOf(c.object, c.style);
+      const [[a], [b]] = await Promise.all([peer.inject(s, [doc]), ours.inject(s, [doc])]);
+      const dir = join(outDir, `run-${index}`);
+      writeCase(dir, corpus, c, s, ours, [a!, b!], compare(a!, b!));
+      process.stdout.write(`${dir}\n`);
+      return 0;
+    }
     const cases = fc.sample(arbitrary, { seed, numRuns: runs });
     const generated = performance.now();
     const { outcomes } = await evaluate(corpus, peer, ours, cases);

@@ -131,9 +131,9 @@ function agentContainer(ctx: RenderContext): JsonObject {
     mounts.push({ name: 'istio-podinfo', mountPath: '/etc/istio/pod' });
     for (const [name, mount] of userJsonMap(ctx, 'sidecar.istio.io/userVolumeMount')) mounts.push({ name, ...mount });
     container.volumeMounts = mounts;
-  } else {
-    container.resources = proxyResources(ctx);
   }
+  // With the status port off, Istio's template writes neither the readiness probe nor the
+  // resources nor the mounts (they sit in the same block).
   return container;
 }
 

@@ -271,3 +271,11 @@ describe('parity with Istio: the user istio-proxy across injections', () => {
     assert.equal(container(render({ pod: p, namespace: 'demo', nativeSidecars: false }, defaultConfig()), 'containers', 'istio-proxy').env[0].name, 'A');
   });
 });
+
+describe('parity with Istio: the grpc-agent template with the status port off', () => {
+  it('writes no resources for the proxy (they sit with the readiness probe in the template)', () => {
+    const cfg = buildConfig({ values: { global: { proxy: { statusPort: 0 } } } });
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'inject.istio.io/templates': 'grpc-agent' }), namespace: 'demo', nativeSidecars: false }, cfg);
+    assert.equal(container(out, 'containers', 'istio-proxy').resources, undefined);
+  });
+});
