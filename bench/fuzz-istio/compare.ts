@@ -43,6 +43,15 @@ export function parseDocuments(text: string): unknown[] {
   return out;
 }
 
+/**
+ * An output's documents: as Kubernetes' own YAML reader read them (the peer's), when it did;
+ * else parsed here with go-yaml's rules.
+ */
+export function documentsOf(outcome: { output: string; documents?: unknown[]; unreadable?: string }): unknown[] {
+  if (outcome.unreadable !== undefined) throw new Error(outcome.unreadable);
+  return outcome.documents ?? parseDocuments(outcome.output);
+}
+
 function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => equal(v, b[i]));
@@ -126,12 +135,12 @@ export function compare(istio: Outcome, ours: Outcome): Verdict {
   let a: unknown[];
   let b: unknown[];
   try {
-    a = parseDocuments(istio.output);
+    a = documentsOf(istio);
   } catch (err) {
     return { kind: 'unreadable-output', which: 'istio', message: (err as Error).message };
   }
   try {
-    b = parseDocuments(ours.output);
+    b = documentsOf(ours);
   } catch (err) {
     return { kind: 'unreadable-output', which: 'ours', message: (err as Error).message };
   }

@@ -4,7 +4,7 @@
  * finding. Each test is narrow: it recognises the situation, and the differences must all lie
  * where that situation shows.
  */
-import { parseDocuments, type Verdict } from './compare.js';
+import { documentsOf as readDocuments, type Verdict } from './compare.js';
 import type { Outcome } from './injectors.js';
 
 export interface Divergence {
@@ -27,12 +27,7 @@ export function podSpecs(object: unknown): Record<string, any>[] {
 }
 
 function specsOf(outcome: Outcome): Record<string, any>[] {
-  if ('error' in outcome) return [];
-  try {
-    return parseDocuments(outcome.output).flatMap(podSpecs);
-  } catch {
-    return [];
-  }
+  return documentsOf(outcome).flatMap(podSpecs);
 }
 
 function containers(spec: Record<string, any>): Record<string, any>[] {
@@ -58,7 +53,7 @@ function allDifferencesMatch(verdict: Verdict, pattern: RegExp): boolean {
 function documentsOf(outcome: Outcome): unknown[] {
   if ('error' in outcome) return [];
   try {
-    return parseDocuments(outcome.output);
+    return readDocuments(outcome);
   } catch {
     return [];
   }
@@ -100,12 +95,7 @@ function sameRepeats(a: unknown, b: unknown): boolean {
 
 /** The pod specs (with their metadata) of an outcome's output. */
 function podsOf(outcome: Outcome): Array<{ metadata: Record<string, any>; spec: Record<string, any> }> {
-  if ('error' in outcome) return [];
-  try {
-    return parseDocuments(outcome.output).flatMap(pods);
-  } catch {
-    return [];
-  }
+  return documentsOf(outcome).flatMap(pods);
 }
 
 function pods(object: unknown): Array<{ metadata: Record<string, any>; spec: Record<string, any> }> {

@@ -12,8 +12,11 @@ import { InjectorError } from '../../src/errors.js';
 import { injectYaml } from '../../src/kube-inject/inject-documents.js';
 import { settingsKey, writeSettings, type Settings } from './settings.js';
 
-/** What an injector made of one document: its output, or the error it stopped with. */
-export type Outcome = { output: string } | { error: string; crash?: boolean };
+/**
+ * What an injector made of one document: its output (and, once read back as Kubernetes tools read
+ * YAML, its documents), or the error it stopped with.
+ */
+export type Outcome = { output: string; documents?: unknown[]; unreadable?: string } | { error: string; crash?: boolean };
 
 /** Istio's injector behind `istio-peer inject-batch`; requests are answered in order. */
 export class IstioPeer {
@@ -38,9 +41,32 @@ export class IstioPeer {
       this.waiting.push({ resolve, reject });
       this.child.stdin.write(`${JSON.stringify({ settings: { ...settings, revision: '' }, documents })}\n`);
     });
-    const answer = JSON.parse(line) as { error?: string; results?: { output?: string; error?: string; panic?: boolean }[] };
+    const answer = JSON.parse(line) as { error?: string; results?: { output?: string; documents?: unknown[]; error?: string; panic?: boolean }[] };
     if (answer.error !== undefined) throw new Error(`istio-peer refused the settings: ${answer.error}`);
-    return (answer.results ?? []).map((r) => (r.error !== undefined ? { error: r.error, ...(r.panic === true ? { crash: true } : {}) } : { output: r.output ?? '' }));
+    return (answer.results ?? []).map((r) => (r.error !== undefined ? { error: r.error, ...(r.panic === true ? { crash: true } : {}) } : { output: r.output ?? '', documents: r.documents ?? [] }));
+  }
+
+  /** Reads YAML texts as Kubernetes tools do (sigs.k8s.io/yaml), each as its JSON documents. */
+  async parse(texts: string[]): Promise<Array<{ documents: unknown[] } | { error: string }>> {
+    const line = await new Promise<string>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.child.stdin.write(`${JSON.stringify({ parse: texts })}\n`);
+    });
+    const answer = JSON.parse(line) as { error?: string; parsed?: Array<{ documents?: unknown[]; error?: string }> };
+    if (answer.error !== undefined) throw new Error(`istio-peer: ${answer.error}`);
+    return (answer.parsed ?? []).map((p) => (p.error !== undefined ? { error: p.error } : { documents: p.documents ?? [] }));
+  }
+
+  /** Gives each output of ours its documents, read back by Kubernetes' own YAML reader. */
+  async readBack(outcomes: Outcome[]): Promise<void> {
+    const outputs = outcomes.filter((o): o is { output: string; documents?: unknown[]; unreadable?: string } => 'output' in o);
+    if (outputs.length === 0) return;
+    const parsed = await this.parse(outputs.map((o) => o.output));
+    outputs.forEach((o, i) => {
+      const p = parsed[i]!;
+      if ('error' in p) o.unreadable = p.error;
+      else o.documents = p.documents;
+    });
   }
 
   close(): Promise<void> {

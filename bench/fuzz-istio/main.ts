@@ -10,7 +10,8 @@
  *
  * --dump also writes every unexplained difference (input, settings, both outcomes, the
  * differences) to differences.jsonl in the output directory, for triage. --write-run N writes run
- * N of the seed (as generated, not shrunk) as a case directory and stops.
+ * N of the seed (as generated, not shrunk) as a case directory and stops. --no-divergences counts
+ * the deliberate divergences as findings too (to see them shrunk).
  *
  * Needs Go (the peer is built once into .cache/) and the conformance kit beside the repository
  * (../shared/conformance, or CONFORMANCE_DIR). Exit status 1 when a difference is unexplained.
@@ -40,6 +41,7 @@ const { values: opts } = parseArgs({
     out: { type: 'string' },
     dump: { type: 'boolean', default: false },
     'write-run': { type: 'string' },
+    'no-divergences': { type: 'boolean', default: false },
   },
 });
 const runs = Number(opts.runs);
@@ -83,6 +85,7 @@ async function evaluate(corpus: Corpus, peer: IstioPeer, ours: OurInjector, case
       const docs = chunk.map((i) => documentOf(cases[i]!.object, cases[i]!.style));
       const s = settings[chunk[0]!]!;
       const [a, b] = await Promise.all([peer.inject(s, docs), ours.inject(s, docs)]);
+      await peer.readBack(b);
       chunk.forEach((i, j) => {
         outcomes[i] = [a[j]!, b[j]!];
       });
@@ -94,7 +97,7 @@ async function evaluate(corpus: Corpus, peer: IstioPeer, ours: OurInjector, case
 function judge(c: Case, [istio, ours]: [Outcome, Outcome]): { verdict: Verdict; explainedBy?: string } {
   const verdict = compare(istio, ours);
   if (verdict.kind === 'same') return { verdict };
-  const explainedBy = explain(c.object, istio, ours, verdict);
+  const explainedBy = opts['no-divergences'] ? undefined : explain(c.object, istio, ours, verdict);
   return explainedBy === undefined ? { verdict } : { verdict, explainedBy };
 }
 
@@ -135,6 +138,7 @@ async function main(): Promise<number> {
       const s = materialise(corpus, c.settings);
       const doc = documentOf(c.object, c.style);
       const [[a], [b]] = await Promise.all([peer.inject(s, [doc]), ours.inject(s, [doc])]);
+      await peer.readBack([b!]);
       const dir = join(outDir, `run-${index}`);
       writeCase(dir, corpus, c, s, ours, [a!, b!], compare(a!, b!));
       process.stdout.write(`${dir}\n`);
@@ -188,6 +192,7 @@ async function main(): Promise<number> {
             const s = materialise(corpus, c.settings);
             const doc = documentOf(c.object, c.style);
             const [[a], [b]] = await Promise.all([peer.inject(s, [doc]), ours.inject(s, [doc])]);
+            await peer.readBack([b!]);
             const { verdict, explainedBy } = judge(c, [a!, b!]);
             return explainedBy !== undefined || !sameFinding(first.verdict, verdict);
           }),
@@ -197,6 +202,7 @@ async function main(): Promise<number> {
         const s = materialise(corpus, shrunk.settings);
         const doc = documentOf(shrunk.object, shrunk.style);
         const [[a], [b]] = await Promise.all([peer.inject(s, [doc]), ours.inject(s, [doc])]);
+        await peer.readBack([b!]);
         const verdict = compare(a!, b!);
         const dir = join(outDir, `finding-${String(n + 1).padStart(2, '0')}`);
         writeCase(dir, corpus, shrunk, s, ours, [a!, b!], verdict);

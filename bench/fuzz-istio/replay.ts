@@ -42,6 +42,7 @@ const peer = new IstioPeer(execFileSync(process.execPath, [join(ROOT, 'bench/pee
 try {
   const ours = new OurInjector(join(ROOT, '.cache/fuzz-istio/settings'));
   const [a, b] = await Promise.all([peer.inject(settings, documents), ours.inject(settings, documents)]);
+  await peer.readBack(b);
   documents.forEach((_, i) => {
     const verdict = compare(a[i]!, b[i]!);
     process.stdout.write(`document ${i + 1}: ${verdict.kind}\n`);

@@ -16,6 +16,8 @@ import (
 	"istio.io/istio/pkg/config/mesh"
 	commonfeatures "istio.io/istio/pkg/features"
 	"istio.io/istio/pkg/kube/inject"
+	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
 )
 
 // batchSettings is one set of injector settings, given as the texts of the files `inject` reads.
@@ -32,21 +34,33 @@ type batchSettings struct {
 type batchRequest struct {
 	Settings  batchSettings `json:"settings"`
 	Documents []string      `json:"documents"`
+	// Parse asks only for YAML texts read as Kubernetes tools read them (sigs.k8s.io/yaml), each
+	// as its JSON documents; Settings and Documents are then ignored.
+	Parse []string `json:"parse,omitempty"`
 }
 
 // batchResult is the outcome for one document: the output `inject` prints, or the error it
 // exits with.
 type batchResult struct {
-	Output   string   `json:"output,omitempty"`
-	Error    string   `json:"error,omitempty"`
-	Panic    bool     `json:"panic,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
+	Output string `json:"output,omitempty"`
+	// Documents is Output read back as Kubernetes tools read YAML, one JSON value per document.
+	Documents []json.RawMessage `json:"documents,omitempty"`
+	Error     string            `json:"error,omitempty"`
+	Panic     bool              `json:"panic,omitempty"`
+	Warnings  []string          `json:"warnings,omitempty"`
+}
+
+// parsedText is a YAML text read as JSON documents, or why it could not be.
+type parsedText struct {
+	Documents []json.RawMessage `json:"documents"`
+	Error     string            `json:"error,omitempty"`
 }
 
 type batchResponse struct {
 	// Error is set when the settings cannot be loaded; Results is then empty.
 	Error   string        `json:"error,omitempty"`
 	Results []batchResult `json:"results,omitempty"`
+	Parsed  []parsedText  `json:"parsed,omitempty"`
 }
 
 // loadedSettings are parsed settings, reused while the next request carries the same texts (as
@@ -87,12 +101,16 @@ func runBatch(args []string) error {
 			var resp batchResponse
 			if jerr := json.Unmarshal(line, &req); jerr != nil {
 				resp.Error = "unreadable request: " + jerr.Error()
+			} else if req.Parse != nil {
+				for _, text := range req.Parse {
+					resp.Parsed = append(resp.Parsed, parseYAML(text))
+				}
 			} else if current == nil || current.key != req.Settings {
 				if current, jerr = loadBatchSettings(req.Settings); jerr != nil {
 					resp.Error = jerr.Error()
 				}
 			}
-			if resp.Error == "" {
+			if resp.Error == "" && req.Parse == nil {
 				setProcessFeatures(current)
 				for _, doc := range req.Documents {
 					resp.Results = append(resp.Results, injectOne(current, doc))
@@ -165,5 +183,35 @@ func injectOne(s *loadedSettings, doc string) (result batchResult) {
 		return result
 	}
 	result.Output = buf.String()
+	parsed := parseYAML(result.Output)
+	if parsed.Error != "" {
+		result.Error = "reading the output back: " + parsed.Error
+		return result
+	}
+	result.Documents = parsed.Documents
 	return result
+}
+
+// parseYAML splits a multi-document YAML text and converts each document to JSON with
+// sigs.k8s.io/yaml, as kubectl reads manifests; empty documents are left out.
+func parseYAML(text string) (out parsedText) {
+	out.Documents = []json.RawMessage{}
+	reader := k8syaml.NewYAMLReader(bufio.NewReader(strings.NewReader(text)))
+	for {
+		raw, err := reader.Read()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			return parsedText{Error: err.Error()}
+		}
+		js, err := yaml.YAMLToJSON(raw)
+		if err != nil {
+			return parsedText{Error: err.Error()}
+		}
+		if t := strings.TrimSpace(string(js)); t == "null" || t == "{}" || t == "" {
+			continue
+		}
+		out.Documents = append(out.Documents, json.RawMessage(js))
+	}
 }
