@@ -30,7 +30,7 @@ const quantity = pool(['100m', '2', '0', '1Gi', '128Mi', '1G', '2000m', '1024Mi'
 /** Every annotation Istio's injector (kube-inject path, templates included) reads, with values. */
 export const ANNOTATIONS: Record<string, fc.Arbitrary<string>> = {
   'sidecar.istio.io/inject': pool(['true', 'false', 'y', 'yes', 'on', 'TRUE', 'Yes'], ['', 'no', 'off', 'maybe', 'n']),
-  'inject.istio.io/templates': pool(['sidecar', 'gateway', 'grpc-agent', 'grpc-simple', 'sidecar,grpc-agent', 'sidecar,custom', 'sidecar,spire', 'custom', 'spire'], ['', 'missing', 'sidecar, gateway', 'sidecar,', ',sidecar', 'waypoint']),
+  'inject.istio.io/templates': pool(['sidecar', 'gateway', 'grpc-agent', 'grpc-simple', 'sidecar,grpc-agent', 'sidecar,custom', 'sidecar,spire', 'custom', 'spire', 'gateway,sidecar'], ['', 'missing', 'sidecar, gateway', 'sidecar,', ',sidecar', 'waypoint', 'kube-gateway', 'agentgateway']),
   'sidecar.istio.io/interceptionMode': pool(['REDIRECT', 'TPROXY', 'NONE'], ['redirect', '', 'X', ' REDIRECT']),
   'traffic.sidecar.istio.io/includeOutboundIPRanges': fc.oneof({ weight: 1, arbitrary: fc.constant('*') }, { weight: 4, arbitrary: cidrList }),
   'traffic.sidecar.istio.io/excludeOutboundIPRanges': cidrList,
@@ -101,6 +101,12 @@ export const ANNOTATIONS: Record<string, fc.Arbitrary<string>> = {
   'prometheus.io/path': pool(['/metrics', '/stats'], ['']),
   'prometheus.istio.io/scrape-targets': pool(['app', 'app,sidecar'], ['']),
   'prometheus.istio.io/merge-metrics': goBool,
+  'prometheus.istio.io/secure-port': pool(['15091'], ['x', '']),
+  // Spelled with other separators: Istio matches the Prometheus annotations by sanitized name.
+  'prometheus.io.scrape': pool(['false', 'true'], ['x']),
+  'resource.opentelemetry.io/service.namespace': pool(['ns1'], ['']),
+  'resource.opentelemetry.io/service.version': pool(['v9'], ['']),
+  'resource.opentelemetry.io/service.instance.id': pool(['i1'], ['']),
   'kubectl.kubernetes.io/default-container': pool(['app', 'istio-proxy'], ['missing', '']),
   'kubectl.kubernetes.io/default-logs-container': pool(['app', 'istio-proxy'], ['missing', '']),
   'k8s.v1.cni.cncf.io/networks': pool(['net1', 'default/istio-cni', 'net1,net2', '[{"name":"net1"}]', '[{"name":"istio-cni","namespace":"default"}]'], ['', 'x y']),

@@ -174,17 +174,24 @@ export const DIVERGENCES: Divergence[] = [
       verdict.kind === 'output' && verdict.differences.every((d) => /\.volumes\[name=[^\]]+\]\.emptyDir$/.test(d.path) && d.istio === undefined && isMap(d.ours) && Object.keys(d.ours).length === 0),
   },
   {
-    id: 'overrides-entry-without-container',
-    summary: 'proxy.istio.io/overrides names a container the injection does not add: Istio counts it among the app containers (ISTIO_META_APP_CONTAINERS) without adding it; we ignore the entry',
-    explains: (input, _istio, _ours, verdict) => {
-      if (!allDifferencesMatch(verdict, /\[name=ISTIO_META_APP_CONTAINERS\]\.value$/)) return false;
+    id: 'stale-injected-container',
+    summary: 'a re-injection whose templates no longer add a container the earlier injection added (istio-init once CNI is on): Istio keeps the stale container, an app container to it; we remove what the status annotation lists',
+    explains: (input, istio, ours, verdict) => {
+      let status: unknown;
       try {
-        const overrides = JSON.parse(inputAnnotations(input)['proxy.istio.io/overrides'] ?? 'null');
-        const own = new Set(podSpecs(input).flatMap(containers).map((c) => c.name));
-        return isMap(overrides) && (Array.isArray(overrides.containers) ? overrides.containers : []).some((c: any) => !own.has(c?.name) && c?.name !== 'istio-proxy');
+        status = JSON.parse(inputAnnotations(input)['sidecar.istio.io/status'] ?? 'null');
       } catch {
         return false;
       }
+      if (!isMap(status) || verdict.kind !== 'output') return false;
+      const listed = ['initContainers', 'containers'].flatMap((k) => (Array.isArray(status[k]) ? status[k].map(String) : []));
+      const names = (o: Outcome) => new Set(specsOf(o).flatMap(containers).map((c) => String(c.name)));
+      const inIstio = names(istio);
+      const inOurs = names(ours);
+      const stale = listed.filter((n) => inIstio.has(n) && !inOurs.has(n));
+      if (stale.length === 0) return false;
+      // The stale container itself, and the probers and app containers it adds to.
+      return verdict.differences.every((d) => stale.some((n) => d.path.includes(`[name=${n}]`) && !d.path.includes(`[name=${n}].`)) || /\[name=(ISTIO_KUBE_APP_PROBERS|ISTIO_META_APP_CONTAINERS|ISTIO_META_POD_PORTS)\]\.value$/.test(d.path) || /\.(initContainers|containers)\(order\)$/.test(d.path));
     },
   },
   {

@@ -144,6 +144,18 @@ function overrideEntries(pod: Pod): Record<'containers' | 'initContainers', Map<
   return entries;
 }
 
+/** The pod with the overrides entries whose names its lists lack added to them (Istio's reinsertOverrides). */
+function withOverrideEntries(pod: Pod, entries: ReturnType<typeof overrideEntries>): Pod {
+  if (entries.containers.size === 0 && entries.initContainers.size === 0) return pod;
+  const spec: JsonObject = { ...pod.spec };
+  for (const list of ['containers', 'initContainers'] as const) {
+    const present = new Set(names(spec[list]));
+    const added = [...entries[list].values()].filter((c) => !present.has(String(c.name)));
+    if (added.length > 0) spec[list] = [...(spec[list] ?? []), ...added];
+  }
+  return { ...pod, spec };
+}
+
 /** Lays each freshly injected item over its previous version, keeping fields defaulted since. */
 function carryOverDefaults(pod: Pod, previous: PreviousInjection): void {
   for (const [list, items] of previous.items) {
@@ -413,8 +425,12 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const previous = stripPreviousInjection(pod);
   const entries = overrideEntries(pod);
 
-  const ctx = buildContext(req, cfg, pod);
-  const template = renderTemplates(pod, cfg, ctx);
+  // The templates see the pod with its overrides entries added as containers (as Istio's do: the
+  // app containers, the ports, the OpenTelemetry version count them); the pod they are merged
+  // into does not have them.
+  const templatePod = withOverrideEntries(pod, entries);
+  const ctx = buildContext(req, cfg, templatePod);
+  const template = renderTemplates(templatePod, cfg, ctx);
   const spec = (template.spec ?? {}) as JsonObject;
   const injectedNames = new Set([...names(spec.initContainers), ...names(spec.containers)]);
   const own = new Map(takeUserOverrides(pod, injectedNames).map((c) => [String(c.name), c]));

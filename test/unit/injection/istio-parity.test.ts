@@ -279,3 +279,11 @@ describe('parity with Istio: the grpc-agent template with the status port off', 
     assert.equal(container(out, 'containers', 'istio-proxy').resources, undefined);
   });
 });
+
+describe('parity with Istio: what the templates see', () => {
+  it('counts an overrides entry for a container the pod lacks among the app containers, without adding it', () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'proxy.istio.io/overrides': '{"containers":[{"name":"other","env":[{"name":"A","value":"b"}]}]}' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.equal(container(out, 'containers', 'istio-proxy').env.find((e: any) => e.name === 'ISTIO_META_APP_CONTAINERS').value, 'app,other');
+    assert.deepEqual(names(out.spec!.containers), ['app', 'istio-proxy']);
+  });
+});
