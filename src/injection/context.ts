@@ -39,8 +39,9 @@ export interface RenderContext {
   proxyImage: string;
   proxyInitImage: string;
   /**
-   * From the securityContext of the pod's own istio-proxy as it came (containers first, then init
-   * containers, before a re-injection removes it), else undefined (1337).
+   * From the securityContext of the pod's own istio-proxy (containers first, then init
+   * containers; on a re-injection, the recorded user settings, else the earlier one), else
+   * undefined (1337).
    */
   proxyUID: number | undefined;
   proxyGID: number | undefined;
@@ -66,7 +67,12 @@ export function imageName(values: Record<string, any>, image: string, annotation
   return `${global.hub}/${image}:${tag}`;
 }
 
-export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Pod): RenderContext {
+/**
+ * `proxySource` is the pod whose own istio-proxy gives the proxy user and group: the pod as it
+ * came, or after a re-injection put back the recorded user settings (so that reinvocation
+ * changes nothing).
+ */
+export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Pod, proxySource: Pod = pod): RenderContext {
   const values = cfg.values as Record<string, any>;
   const mesh = cfg.mesh as Record<string, any>;
   // The working copy's maps, not copies (they can hold 256 KB): from here on, rendering changes
@@ -83,7 +89,7 @@ export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Po
   const meshStatusPort = Number((req.podProxyConfigInMesh === true ? proxyConfig : mesh.defaultConfig ?? {}).statusPort ?? 15020);
   const statusAnnotation = annotations['status.sidecar.istio.io/port'];
   const probePort = statusAnnotation === undefined ? meshStatusPort : /^[+-]?\d+$/.test(statusAnnotation) ? Number(statusAnnotation) : 0;
-  const userProxy = findContainer(req.pod, 'istio-proxy');
+  const userProxy = findContainer(proxySource, 'istio-proxy') ?? findContainer(req.pod, 'istio-proxy');
   const security = userProxy?.securityContext ?? {};
   // Istio's templates use the annotation only when it names a registry (has a '/'); otherwise the
   // image is built from the values' image name, whatever the annotation says.

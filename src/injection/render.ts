@@ -429,7 +429,7 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   // app containers, the ports, the OpenTelemetry version count them); the pod they are merged
   // into does not have them.
   const templatePod = withOverrideEntries(pod, entries);
-  const ctx = buildContext(req, cfg, templatePod);
+  const ctx = buildContext(req, cfg, templatePod, pod);
   const template = renderTemplates(templatePod, cfg, ctx);
   const spec = (template.spec ?? {}) as JsonObject;
   const injectedNames = new Set([...names(spec.initContainers), ...names(spec.containers)]);

@@ -96,7 +96,7 @@ describe('kube-inject with Go-shaped output', () => {
 });
 
 describe('kube-inject and proxy.istio.io/config', () => {
-  const doc = (extra: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: kube-system}\nspec:\n  template:\n    metadata:\n      annotations: {proxy.istio.io/config: "concurrency: x", sidecar.istio.io/inject: \"false\"}\n    spec:\n${extra}      containers: [{name: a, image: x}]\n`;
+  const doc = (extra: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: kube-system}\nspec:\n  template:\n    metadata:\n      annotations: {proxy.istio.io/config: "concurrency: x", sidecar.istio.io/inject: "false"}\n    spec:\n${extra}      containers: [{name: a, image: x}]\n`;
   it('refuses a value Istio cannot read even for a pod it would not inject, as istioctl does', () => {
     assert.throws(() => injectYaml(doc(''), defaultConfig()), /could not parse proxy config: concurrency: string "x" is not an int32/);
   });
