@@ -1,0 +1,66 @@
+/**
+ * Where we differ from Istio's injector on purpose (docs/FIDELITY.md gives each reason; the ids
+ * are those the differential fuzzer, bench/fuzz-istio/divergences.ts, recognises). Each test pins
+ * our side.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildConfig, defaultConfig } from '../../../src/config/index.js';
+import { render, type Pod } from '../../../src/injection/index.js';
+
+function pod(containers: object[], annotations: Record<string, string> = {}, name = 'web'): Pod {
+  return { metadata: { name, namespace: 'demo', annotations }, spec: { containers } };
+}
+
+const names = (list: any[] | undefined) => (list ?? []).map((c) => c.name);
+const all = (out: Pod) => [...names(out.spec!.initContainers), ...names(out.spec!.containers)];
+
+describe('deliberate divergences from Istio', () => {
+  it('duplicate-container-names: a user istio-proxy among the init containers is merged, not duplicated', () => {
+    const p = pod([{ name: 'app', image: 'a' }]);
+    p.spec!.initContainers = [{ name: 'istio-proxy', image: 'auto', env: [{ name: 'X', value: '1' }] }];
+    const out = render({ pod: p, namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.equal(all(out).filter((n) => n === 'istio-proxy').length, 1);
+  });
+
+  it('istio-crashes-on-malformed-status: a status annotation whose lists are not lists names nothing', () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'sidecar.istio.io/status': '{"containers":"x"}' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.deepEqual(names(out.spec!.containers), ['app', 'istio-proxy']);
+  });
+
+  it('canonical-name-shortened: the gateway template writes a canonical name the apiserver accepts', () => {
+    const out = render({ pod: pod([{ name: 'istio-proxy', image: 'auto' }], { 'inject.istio.io/templates': 'gateway' }, 'x'.repeat(70)), namespace: 'demo' }, defaultConfig());
+    assert.equal(out.metadata!.labels!['service.istio.io/canonical-name'], 'x'.repeat(63));
+  });
+
+  it('quantity-beyond-int64: a proxy quantity above 2^63-1 is written as the largest int64', () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'sidecar.istio.io/proxyCPU': '9223372036854775808' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.equal((out.spec!.containers as any[]).find((c) => c.name === 'istio-proxy').resources.requests.cpu, '9223372036854775807');
+  });
+
+  it('sourceless-volume: with the gateway template before the sidecar one, the sockets keep emptyDir: {}', () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'inject.istio.io/templates': 'gateway,sidecar' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.deepEqual((out.spec!.volumes as any[]).find((v) => v.name === 'credential-socket'), { name: 'credential-socket', emptyDir: {} });
+  });
+
+  it('repeated-variable-order: repeated variables of an app container a template lays settings over keep their order', () => {
+    const p = pod([{ name: 'app', image: 'a', env: [{ name: 'MODE', value: 'x' }, { name: 'A', value: '1' }, { name: 'MODE', value: 'y' }] }], { 'inject.istio.io/templates': 'grpc-agent' });
+    const env = (render({ pod: p, namespace: 'demo', nativeSidecars: false }, defaultConfig()).spec!.containers as any[]).find((c) => c.name === 'app').env;
+    assert.deepEqual(env.filter((e: any) => e.name === 'MODE' || e.name === 'A'), [{ name: 'MODE', value: 'x' }, { name: 'A', value: '1' }, { name: 'MODE', value: 'y' }]);
+  });
+
+  it('stale-injected-container: re-injecting with CNI removes the istio-init the earlier injection added', () => {
+    const classic = render({ pod: pod([{ name: 'app', image: 'a' }]), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    const cni = buildConfig({ values: { pilot: { cni: { enabled: true } } } });
+    const again = render({ pod: classic, namespace: 'demo', nativeSidecars: false }, cni);
+    assert.deepEqual(names(again.spec!.initContainers), ['istio-validation']);
+  });
+
+  it('reinvocation of a TPROXY pod whose istio-proxy sets its user keeps that user for istio-iptables -u', () => {
+    const cfg = buildConfig({ mesh: { defaultConfig: { interceptionMode: 'TPROXY' } } });
+    const first = render({ pod: pod([{ name: 'app', image: 'a' }, { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 1234 } }]), namespace: 'demo', nativeSidecars: false }, cfg);
+    const again = render({ pod: first, namespace: 'demo', nativeSidecars: false }, cfg);
+    const args = (again.spec!.initContainers as any[]).find((c) => c.name === 'istio-init').args as string[];
+    assert.equal(args[args.indexOf('-u') + 1], '1234');
+  });
+});
