@@ -183,32 +183,54 @@ function fragmentPod(fragment: Fragment): JsonObject {
   return { metadata: { labels: fragment.labels, annotations: fragment.annotations }, spec };
 }
 
-function renderTemplates(pod: Pod, cfg: InjectorConfig, ctx: RenderContext): JsonObject {
+/**
+ * The selected templates laid over one another, and (`listed`) the same without moving any
+ * container between the lists, which is what the status annotation records, as Istio's does.
+ */
+function renderTemplates(pod: Pod, cfg: InjectorConfig, ctx: RenderContext): { merged: JsonObject; listed: JsonObject } {
   let merged: JsonObject = {};
+  let listed: JsonObject = {};
   const custom = (cfg.injector.templates ?? {}) as Record<string, string>;
   for (const name of selectTemplates(pod, cfg)) {
     let fragment: JsonObject;
     if (name in custom && !(name in BUILTIN)) fragment = renderCustomTemplate(name, custom[name]!, pod);
     else if (name in BUILTIN) fragment = fragmentPod(BUILTIN[name]!(ctx));
     else throw new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(pod.metadata?.annotations?.[TEMPLATES_ANNOTATION] ?? name)}' for annotation '${TEMPLATES_ANNOTATION}': template '${shownValue(name)}', which is not defined (built in: ${Object.keys(BUILTIN).join(', ')}; configured: ${Object.keys(custom).join(', ') || 'none'})`);
-    merged = overlayObject(merged, fragment, true);
+    listed = overlayObject(listed, fragment, true);
+    merged = foldIntoInitContainers(overlayObject(moveToInitContainers(merged, fragment), fragment, true));
   }
-  foldIntoInitContainers(merged);
-  return merged;
+  return { merged, listed };
+}
+
+/**
+ * A template that makes a container a native sidecar (in `initContainers`) takes the one an earlier
+ * template put in `containers` along, as Istio moves it before merging.
+ */
+function moveToInitContainers(merged: JsonObject, fragment: JsonObject): JsonObject {
+  const moving = new Set(names(fragment.spec?.initContainers));
+  const containers = (merged.spec?.containers ?? []) as JsonObject[];
+  if (!containers.some((c) => moving.has(String(c.name)))) return merged;
+  const spec: JsonObject = { ...merged.spec };
+  spec.initContainers = [...(spec.initContainers ?? []), ...containers.filter((c) => moving.has(String(c.name)))];
+  const rest = containers.filter((c) => !moving.has(String(c.name)));
+  if (rest.length > 0) spec.containers = rest;
+  else delete spec.containers;
+  return { ...merged, spec };
 }
 
 /**
  * A later template may address the proxy under `containers` (as Istio's SPIRE overlay does) when
- * an earlier one made it a native sidecar in `initContainers`: the two are one container.
+ * an earlier one made it a native sidecar in `initContainers`: the two are one container (Istio
+ * leaves two of one name, which the apiserver refuses).
  */
-function foldIntoInitContainers(template: JsonObject): void {
+function foldIntoInitContainers(template: JsonObject): JsonObject {
   const spec = template.spec as JsonObject | undefined;
   const init = spec?.initContainers as JsonObject[] | undefined;
   const containers = spec?.containers as JsonObject[] | undefined;
-  if (init === undefined || containers === undefined) return;
+  if (init === undefined || containers === undefined) return template;
   const initNames = new Set(names(init));
   const folded = containers.filter((c) => initNames.has(String(c.name)));
-  if (folded.length === 0) return;
+  if (folded.length === 0) return template;
   spec!.initContainers = init.map((c) => {
     const extra = folded.find((f) => f.name === c.name);
     return extra === undefined ? c : overlayObject(c, extra);
@@ -216,6 +238,7 @@ function foldIntoInitContainers(template: JsonObject): void {
   const rest = containers.filter((c) => !initNames.has(String(c.name)));
   if (rest.length > 0) spec!.containers = rest;
   else delete spec!.containers;
+  return template;
 }
 
 /** Takes the user's containers that share a name with injected ones out of the pod. */
@@ -242,14 +265,9 @@ function userOverride(container: JsonObject): JsonObject {
   return overlay;
 }
 
-/** What of the user's container is laid over the injected one. TPROXY needs the proxy to run as root. */
-function userOverlay(container: JsonObject, ctx: RenderContext): JsonObject {
-  const overlay = userOverride(container);
-  if (ctx.tproxy && container.name === 'istio-proxy' && overlay.securityContext?.runAsUser !== undefined) {
-    const { runAsUser: _root, ...securityContext } = overlay.securityContext;
-    overlay.securityContext = securityContext;
-  }
-  return overlay;
+/** What of the user's container is laid over the injected one. */
+function userOverlay(container: JsonObject): JsonObject {
+  return userOverride(container);
 }
 
 function canonicalResources(container: JsonObject): JsonObject {
@@ -271,7 +289,7 @@ function canonicalResources(container: JsonObject): JsonObject {
  * template's (Istio's merge-probers case). Not recorded in the overrides annotation: Istio writes
  * that only on a first injection.
  */
-function reapplyMovedContainers(pod: Pod, previous: PreviousInjection, userOverrides: JsonObject[], ctx: RenderContext): void {
+function reapplyMovedContainers(pod: Pod, previous: PreviousInjection, userOverrides: JsonObject[], ctx: RenderContext, adjustsUser: boolean): void {
   const before = previous.items.get('containers');
   const init = pod.spec!.initContainers as JsonObject[] | undefined;
   if (before === undefined || before.size === 0 || init === undefined) return;
@@ -281,7 +299,7 @@ function reapplyMovedContainers(pod: Pod, previous: PreviousInjection, userOverr
     const name = String(c.name ?? '');
     const old = before.get(name);
     if (old === undefined || listedInit.has(name) || overridden.has(name)) return c;
-    return applyUserContainer(c, old, ctx);
+    return applyUserContainer(c, old, ctx, old, adjustsUser);
   });
 }
 
@@ -291,16 +309,17 @@ function reapplyMovedContainers(pod: Pod, previous: PreviousInjection, userOverr
  * (the pod's container, or its proxy.istio.io/overrides entry) over the result, each a strategic
  * merge (the order of merged lists depends on both steps).
  */
-function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderContext, base: JsonObject | null = user): JsonObject {
-  const overlay = userOverlay(user, ctx);
-  const first = base === null ? injected : overlayObject(base === user ? overlay : userOverlay(base, ctx), injected, true);
+function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderContext, base: JsonObject | null, adjustsUser: boolean): JsonObject {
+  const overlay = userOverlay(user);
+  const first = base === null ? injected : overlayObject(base === user ? overlay : userOverlay(base), injected, true);
   const result = overlayObject(first, overlay, true);
   // `image: auto` asks for the injected image; where the template gives none (an app container a
   // template lays settings over), Istio keeps 'auto'.
   if (result.image === undefined && (user.image === 'auto' || base?.image === 'auto')) result.image = 'auto';
-  // With TPROXY in the mesh config or the pod's annotation, Istio makes a user-set runAsUser root,
-  // even where the annotation chose another mode for the template.
-  if (user.name === 'istio-proxy' && ctx.tproxyAnywhere && user.securityContext?.runAsUser !== undefined && result.securityContext !== undefined) {
+  // With TPROXY in the mesh config or the pod's annotation, Istio makes a user-set runAsUser root
+  // (even where the annotation chose another mode for the template) when it adjusts the proxy user,
+  // which it does only for a pod with istio-init or istio-validation.
+  if (adjustsUser && user.name === 'istio-proxy' && ctx.tproxyAnywhere && user.securityContext?.runAsUser !== undefined && result.securityContext !== undefined) {
     result.securityContext = { ...result.securityContext, runAsUser: 0 };
   }
   return result;
@@ -430,7 +449,7 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   // into does not have them.
   const templatePod = withOverrideEntries(pod, entries);
   const ctx = buildContext(req, cfg, templatePod, pod);
-  const template = renderTemplates(templatePod, cfg, ctx);
+  const { merged: template, listed } = renderTemplates(templatePod, cfg, ctx);
   const spec = (template.spec ?? {}) as JsonObject;
   const injectedNames = new Set([...names(spec.initContainers), ...names(spec.containers)]);
   const own = new Map(takeUserOverrides(pod, injectedNames).map((c) => [String(c.name), c]));
@@ -444,15 +463,17 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   }
 
   const merged = overlayObject(pod, template, true) as Pod;
+  // Istio adjusts the proxy user to the user's settings only in a pod with either of these.
+  const adjustsUser = names(merged.spec!.initContainers).some((n) => n === 'istio-init' || n === 'istio-validation');
   ownMetadataMaps(merged, pod);
   const overrideRecord: Partial<Record<'containers' | 'initContainers', JsonObject[]>> = {};
   for (const { base, overlay: user } of overrides) {
     const list = names(merged.spec!.initContainers).includes(String(user.name)) ? 'initContainers' : 'containers';
-    merged.spec![list] = (merged.spec![list] as JsonObject[]).map((c) => (c.name === user.name ? applyUserContainer(c, user, ctx, base) : c));
+    merged.spec![list] = (merged.spec![list] as JsonObject[]).map((c) => (c.name === user.name ? applyUserContainer(c, user, ctx, base, adjustsUser) : c));
     (overrideRecord[list] ??= []).push(userOverride(user));
   }
 
-  reapplyMovedContainers(merged, previous, overrides.map((o) => o.overlay), ctx);
+  reapplyMovedContainers(merged, previous, overrides.map((o) => o.overlay), ctx, adjustsUser);
   checkUserVolumeMounts(merged, ctx);
   carryOverDefaults(merged, previous);
   reorder(merged, ctx);
@@ -482,6 +503,6 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
     if (overrideRecord.initContainers) record.initContainers = overrideRecord.initContainers.map(goContainerJson) as never;
     meta.annotations[OVERRIDES_ANNOTATION] = `{${Object.entries(record).map(([k, v]) => `"${k}":[${v.join(',')}]`).join(',')}}`;
   }
-  meta.annotations[STATUS_ANNOTATION] = statusAnnotation(template, ctx.revision);
+  meta.annotations[STATUS_ANNOTATION] = statusAnnotation(listed, ctx.revision);
   return merged;
 }

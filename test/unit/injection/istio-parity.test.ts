@@ -287,3 +287,18 @@ describe('parity with Istio: what the templates see', () => {
     assert.deepEqual(names(out.spec!.containers), ['app', 'istio-proxy']);
   });
 });
+
+describe('parity with Istio: several templates and the proxy user', () => {
+  it('moves a proxy an earlier template made a container into the init containers of a later native one, which wins; the status lists both', () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'inject.istio.io/templates': 'gateway,sidecar' }), namespace: 'demo', nativeSidecars: true }, defaultConfig());
+    assert.deepEqual(names(out.spec!.containers), ['app']);
+    assert.equal(container(out, 'initContainers', 'istio-proxy').args[1], 'sidecar');
+    assert.match(out.metadata!.annotations!['sidecar.istio.io/status']!, /"containers":\["istio-proxy"\]/);
+  });
+
+  it('keeps a user-set proxy user under TPROXY when the templates add neither istio-init nor istio-validation', () => {
+    const cfg = buildConfig({ mesh: { defaultConfig: { interceptionMode: 'TPROXY' } } });
+    const p = pod([{ name: 'app', image: 'a' }, { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 1000 } }], { 'inject.istio.io/templates': 'grpc-agent' });
+    assert.equal(container(render({ pod: p, namespace: 'demo', nativeSidecars: false }, cfg), 'containers', 'istio-proxy').securityContext.runAsUser, 1000);
+  });
+});
