@@ -4,14 +4,18 @@
  * finding. Each test is narrow: it recognises the situation, and the differences must all lie
  * where that situation shows.
  */
-import { documentsOf as readDocuments, type Verdict } from './compare.js';
+import { documentsOf as readDocuments, type Difference, type Verdict } from './compare.js';
 import type { Outcome } from './injectors.js';
 
 export interface Divergence {
   id: string;
   /** One line; docs/FIDELITY.md has the full reason. */
   summary: string;
-  explains(input: Record<string, any>, istio: Outcome, ours: Outcome, verdict: Verdict): boolean;
+  /**
+   * For a refusal or a crash, whether this explains it. For two outputs, the differences this
+   * explains (none when its situation is not there); several may together explain a case.
+   */
+  explains(input: Record<string, any>, istio: Outcome, ours: Outcome, verdict: Verdict): boolean | Difference[];
 }
 
 function isMap(v: unknown): v is Record<string, any> {
@@ -44,10 +48,6 @@ const HOOKS = ['postStart', 'preStop'];
 
 function pointsAtPortZero(spec: Record<string, any>): boolean {
   return containers(spec).some((c) => [...PROBES.map((p) => c[p]), ...HOOKS.map((h) => c.lifecycle?.[h])].some((handler) => isMap(handler) && handler.httpGet?.port === 0));
-}
-
-function allDifferencesMatch(verdict: Verdict, pattern: RegExp): boolean {
-  return verdict.kind === 'output' && verdict.differences.every((d) => pattern.test(d.path));
 }
 
 function documentsOf(outcome: Outcome): unknown[] {
@@ -119,20 +119,40 @@ function inputAnnotations(input: Record<string, any>): Record<string, string> {
   return (pods(input)[0]?.metadata.annotations ?? {}) as Record<string, string>;
 }
 
+/** The differences whose paths match. */
+function matching(verdict: Verdict, pattern: RegExp): Difference[] {
+  return verdict.kind === 'output' ? verdict.differences.filter((d) => pattern.test(d.path)) : [];
+}
+
+function statusOf(input: Record<string, any>): Record<string, unknown> | undefined {
+  try {
+    const status = JSON.parse(inputAnnotations(input)['sidecar.istio.io/status'] ?? 'null');
+    return isMap(status) ? status : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function listed(status: Record<string, unknown>): string[] {
+  return ['initContainers', 'containers'].flatMap((k) => (Array.isArray(status[k]) ? (status[k] as unknown[]).map(String) : []));
+}
+
+function validLabel(value: unknown): boolean {
+  return typeof value === 'string' && value.length <= 63 && LABEL_VALUE.test(value);
+}
+
 export const DIVERGENCES: Divergence[] = [
   {
     id: 'probes-at-port-0',
     summary: "Istio points app probes at port 0 (status port annotation \"0\", or one Go's Atoi cannot read): the apiserver refuses the pod; we leave the probes as they are",
     explains: (_input, istio, ours, verdict) =>
-      specsOf(istio).some(pointsAtPortZero) &&
-      !specsOf(ours).some(pointsAtPortZero) &&
-      allDifferencesMatch(verdict, /\.(readinessProbe|livenessProbe|startupProbe|lifecycle)(\.|$)|\[name=ISTIO_KUBE_APP_PROBERS\]/),
+      specsOf(istio).some(pointsAtPortZero) && !specsOf(ours).some(pointsAtPortZero) ? matching(verdict, /\.(readinessProbe|livenessProbe|startupProbe|lifecycle)(\.|$)|\[name=ISTIO_KUBE_APP_PROBERS\]/) : [],
   },
   {
     id: 'duplicate-container-names',
     summary: 'Istio adds a container under a name the pod already uses (the apiserver refuses the pod); we merge it into the one of that name',
-    explains: (input, istio, ours) =>
-      !podSpecs(input).some(hasDuplicateNames) && specsOf(istio).some(hasDuplicateNames) && specsOf(ours).length > 0 && !specsOf(ours).some(hasDuplicateNames),
+    explains: (input, istio, ours, verdict) =>
+      !podSpecs(input).some(hasDuplicateNames) && specsOf(istio).some(hasDuplicateNames) && specsOf(ours).length > 0 && !specsOf(ours).some(hasDuplicateNames) ? matching(verdict, /./) : [],
   },
   {
     id: 'mount-of-undefined-volume',
@@ -145,74 +165,108 @@ export const DIVERGENCES: Divergence[] = [
     summary: 'a sidecar.istio.io/status whose lists are not lists of names makes Istio panic; we treat it as naming nothing',
     explains: (input, istio, _ours, verdict) => {
       if (verdict.kind !== 'istio-crashed' || !('error' in istio) || !/interface conversion/.test(istio.error)) return false;
-      try {
-        const status = JSON.parse(inputAnnotations(input)['sidecar.istio.io/status'] ?? 'null');
-        return isMap(status) && ['initContainers', 'containers', 'volumes', 'imagePullSecrets'].some((k) => status[k] !== undefined && status[k] !== null && !(Array.isArray(status[k]) && status[k].every((n: unknown) => typeof n === 'string')));
-      } catch {
-        return false;
-      }
+      const status = statusOf(input);
+      return status !== undefined && ['initContainers', 'containers', 'volumes', 'imagePullSecrets'].some((k) => status[k] !== undefined && status[k] !== null && !(Array.isArray(status[k]) && (status[k] as unknown[]).every((n) => typeof n === 'string')));
     },
   },
   {
     id: 'canonical-name-shortened',
-    summary: "Istio's gateway and gRPC templates do not shorten the canonical name, writing a label value the apiserver refuses (over 63 characters); we shorten it as the sidecar template does",
-    explains: (_input, istio, ours, verdict) =>
-      allDifferencesMatch(verdict, /labels\["service\.istio\.io\/canonical-name"\]$/) &&
-      podsOf(istio).some((p) => !LABEL_VALUE.test(String(p.metadata.labels?.['service.istio.io/canonical-name'] ?? '')) || String(p.metadata.labels?.['service.istio.io/canonical-name'] ?? '').length > 63) &&
-      podsOf(ours).every((p) => LABEL_VALUE.test(String(p.metadata.labels?.['service.istio.io/canonical-name'] ?? '')) && String(p.metadata.labels?.['service.istio.io/canonical-name'] ?? '').length <= 63),
+    summary: "Istio's gateway and gRPC templates do not shorten the canonical name, writing a label value the apiserver refuses (over 63 characters, or ending in '-'); we shorten and trim it as the sidecar template does",
+    explains: (_input, istio, ours, verdict) => {
+      const name = (p: { metadata: Record<string, any> }) => p.metadata.labels?.['service.istio.io/canonical-name'];
+      return podsOf(istio).some((p) => !validLabel(name(p))) && podsOf(ours).every((p) => validLabel(name(p))) ? matching(verdict, /labels\["service\.istio\.io\/canonical-name"\]$/) : [];
+    },
   },
   {
     id: 'quantity-beyond-int64',
     summary: "a resource quantity above 2^63-1: Kubernetes' Go code writes such values unreliably (1e23 as 100, 1e1000 as 10e999); we write the largest int64",
-    explains: (_input, _istio, _ours, verdict) =>
-      verdict.kind === 'output' && verdict.differences.every((d) => /\.resources\.(limits|requests)\.[a-z-]+$/.test(d.path) && d.ours === INT64_MAX && d.istio !== INT64_MAX),
+    explains: (_input, _istio, _ours, verdict) => matching(verdict, /\.resources\.(limits|requests)\.[a-z-]+$/).filter((d) => d.ours === INT64_MAX && d.istio !== INT64_MAX),
   },
   {
     id: 'sourceless-volume',
     summary: "with the gateway template before the sidecar template, Istio's sidecar template deletes the emptyDir of two volumes, leaving no source, which the apiserver defaults to emptyDir: {}; we keep emptyDir: {}",
-    explains: (_input, _istio, _ours, verdict) =>
-      verdict.kind === 'output' && verdict.differences.every((d) => /\.volumes\[name=[^\]]+\]\.emptyDir$/.test(d.path) && d.istio === undefined && isMap(d.ours) && Object.keys(d.ours).length === 0),
+    explains: (_input, _istio, _ours, verdict) => matching(verdict, /\.volumes\[name=[^\]]+\]\.emptyDir$/).filter((d) => d.istio === undefined && isMap(d.ours) && Object.keys(d.ours).length === 0),
   },
   {
     id: 'stale-injected-container',
     summary: 'a re-injection whose templates no longer add a container the earlier injection added (istio-init once CNI is on): Istio keeps the stale container, an app container to it; we remove what the status annotation lists',
     explains: (input, istio, ours, verdict) => {
-      let status: unknown;
-      try {
-        status = JSON.parse(inputAnnotations(input)['sidecar.istio.io/status'] ?? 'null');
-      } catch {
-        return false;
-      }
-      if (!isMap(status) || verdict.kind !== 'output') return false;
-      const listed = ['initContainers', 'containers'].flatMap((k) => (Array.isArray(status[k]) ? status[k].map(String) : []));
+      const status = statusOf(input);
+      if (status === undefined) return [];
       const names = (o: Outcome) => new Set(specsOf(o).flatMap(containers).map((c) => String(c.name)));
       const inIstio = names(istio);
       const inOurs = names(ours);
-      const stale = listed.filter((n) => inIstio.has(n) && !inOurs.has(n));
-      if (stale.length === 0) return false;
+      const stale = listed(status).filter((n) => inIstio.has(n) && !inOurs.has(n));
+      if (stale.length === 0 || verdict.kind !== 'output') return [];
       // The stale container itself, and the probers and app containers it adds to.
-      return verdict.differences.every((d) => stale.some((n) => d.path.includes(`[name=${n}]`) && !d.path.includes(`[name=${n}].`)) || /\[name=(ISTIO_KUBE_APP_PROBERS|ISTIO_META_APP_CONTAINERS|ISTIO_META_POD_PORTS)\]\.value$/.test(d.path) || /\.(initContainers|containers)\(order\)$/.test(d.path));
+      return verdict.differences.filter((d) => stale.some((n) => d.path.endsWith(`[name=${n}]`)) || /\[name=(ISTIO_KUBE_APP_PROBERS|ISTIO_META_APP_CONTAINERS|ISTIO_META_POD_PORTS)\]\.value$/.test(d.path) || /\.(initContainers|containers)\(order\)$/.test(d.path));
     },
   },
   {
-    id: 'repeated-variable-order',
-    summary: "variables of one name repeated in an app container a template lays settings over: Istio's strategic merge groups the repeats and gives each the last one's value; the value the container gets (Kubernetes uses the last) is the same",
-    explains: (_input, istio, ours, verdict) => {
-      if (verdict.kind !== 'output') return false;
-      const lists = new Set<string>();
-      for (const d of verdict.differences) {
-        const match = /^(.*\.env)(\[[^\]]*\](\.(name|value|valueFrom))?|\(order\))$/.exec(d.path);
-        if (match === null) return false;
-        lists.add(match[1]!);
+    id: 'reinjection-keeps-overrides',
+    summary: "re-injecting a pod that carries Istio's overrides record: Istio's second pass does not apply the recorded settings to the containers its status lists (a user's args and user go back to the template's), although it recorded them for that; we apply them, so that a second pass (a webhook reinvocation) changes nothing",
+    explains: (input, _istio, _ours, verdict) => {
+      const status = statusOf(input);
+      if (status === undefined) return [];
+      let overrides: unknown;
+      try {
+        overrides = JSON.parse(inputAnnotations(input)['proxy.istio.io/overrides'] ?? 'null');
+      } catch {
+        return [];
       }
+      if (!isMap(overrides)) return [];
+      const entries = ['containers', 'initContainers'].flatMap((k) => (Array.isArray(overrides[k]) ? (overrides[k] as any[]).map((c) => String(c?.name)) : []));
+      const names = new Set(listed(status));
+      if (!entries.some((n) => names.has(n))) return [];
+      return matching(verdict, /\[name=istio-(proxy|init|validation)\]|\.(initContainers|containers)\(order\)$/);
+    },
+  },
+  {
+    id: 'prometheus-spellings',
+    summary: "one Prometheus annotation given under two spellings with different values (prometheus.io/scrape and prometheus.io.scrape): Istio reads whichever Go's map order gives first, at random; we read the first in the pod's order",
+    explains: (input, _istio, _ours, verdict) => {
+      const seen = new Map<string, Set<string>>();
+      for (const [key, value] of Object.entries(inputAnnotations(input))) {
+        const name = key.replace(/[^a-zA-Z0-9_]/g, '_');
+        if (name.startsWith('prometheus_')) seen.set(name, (seen.get(name) ?? new Set()).add(String(value)));
+      }
+      return [...seen.values()].some((values) => values.size > 1) ? matching(verdict, /annotations\["prometheus[^"]*"\]$|\[name=ISTIO_PROMETHEUS_ANNOTATIONS\]/) : [];
+    },
+  },
+  {
+    id: 'repeated-keys-merged',
+    summary: "variables of one name, or ports of one number (TCP and UDP), repeated in an app container a template lays settings over: Istio's strategic merge (keyed on the name, or the number alone) merges the repeats: the variable keeps the value it ends with, but a port loses its protocol; we keep each as it is",
+    explains: (_input, istio, ours, verdict) => {
+      if (verdict.kind !== 'output') return [];
       const a = documentsOf(istio);
       const b = documentsOf(ours);
-      return [...lists].every((path) => sameRepeats(valueAt(a, path), valueAt(b, path)));
+      const repeatedNumbers = (list: unknown) => {
+        const numbers = Array.isArray(list) ? list.map((p) => (p as any)?.containerPort) : [];
+        return new Set(numbers).size !== numbers.length;
+      };
+      return verdict.differences.filter((d) => {
+        const env = /^(.*\.env)(\[[^\]]*\](\.(name|value|valueFrom))?|\(order\))$/.exec(d.path);
+        if (env !== null) return sameRepeats(valueAt(a, env[1]!), valueAt(b, env[1]!));
+        const ports = /^(.*\.ports)(\[\d+\](\.[A-Za-z]+)?|\(order\))$/.exec(d.path);
+        return ports !== null && repeatedNumbers(valueAt(b, ports[1]!));
+      });
     },
   },
 ];
 
-/** The id of the deliberate divergence that explains a difference, if one does. */
+/**
+ * The deliberate divergence that explains a refusal or crash, or the ones (joined with +) that
+ * together explain every difference of two outputs; undefined when some difference is left.
+ */
 export function explain(input: Record<string, any>, istio: Outcome, ours: Outcome, verdict: Verdict): string | undefined {
-  return DIVERGENCES.find((d) => d.explains(input, istio, ours, verdict))?.id;
+  if (verdict.kind !== 'output') return DIVERGENCES.find((d) => d.explains(input, istio, ours, verdict) === true)?.id;
+  const claimed = new Set<Difference>();
+  const ids: string[] = [];
+  for (const d of DIVERGENCES) {
+    const claims = d.explains(input, istio, ours, verdict);
+    if (!Array.isArray(claims) || claims.length === 0) continue;
+    ids.push(d.id);
+    for (const c of claims) claimed.add(c);
+  }
+  return verdict.differences.every((d) => claimed.has(d)) ? ids.join('+') : undefined;
 }
