@@ -43,10 +43,24 @@ describe('deliberate divergences from Istio', () => {
     assert.deepEqual((out.spec!.volumes as any[]).find((v) => v.name === 'credential-socket'), { name: 'credential-socket', emptyDir: {} });
   });
 
-  it('repeated-variable-order: repeated variables of an app container a template lays settings over keep their order', () => {
-    const p = pod([{ name: 'app', image: 'a', env: [{ name: 'MODE', value: 'x' }, { name: 'A', value: '1' }, { name: 'MODE', value: 'y' }] }], { 'inject.istio.io/templates': 'grpc-agent' });
-    const env = (render({ pod: p, namespace: 'demo', nativeSidecars: false }, defaultConfig()).spec!.containers as any[]).find((c) => c.name === 'app').env;
-    assert.deepEqual(env.filter((e: any) => e.name === 'MODE' || e.name === 'A'), [{ name: 'MODE', value: 'x' }, { name: 'A', value: '1' }, { name: 'MODE', value: 'y' }]);
+  it('repeated-keys-merged: repeated variables and port numbers of an app container a template lays settings over stay as they are', () => {
+    const p = pod([{ name: 'app', image: 'a', env: [{ name: 'MODE', value: 'x' }, { name: 'A', value: '1' }, { name: 'MODE', value: 'y' }], ports: [{ containerPort: 53, protocol: 'TCP' }, { containerPort: 53, protocol: 'UDP' }] }], { 'inject.istio.io/templates': 'grpc-agent' });
+    const app = (render({ pod: p, namespace: 'demo', nativeSidecars: false }, defaultConfig()).spec!.containers as any[]).find((c) => c.name === 'app');
+    assert.deepEqual(app.env.filter((e: any) => e.name === 'MODE' || e.name === 'A'), [{ name: 'MODE', value: 'x' }, { name: 'A', value: '1' }, { name: 'MODE', value: 'y' }]);
+    assert.deepEqual(app.ports, [{ containerPort: 53, protocol: 'TCP' }, { containerPort: 53, protocol: 'UDP' }]);
+  });
+
+  it('prometheus-spellings: of two spellings of one Prometheus annotation, the first in the pod is read', () => {
+    const out = render({ pod: pod([{ name: 'app', image: 'a' }], { 'prometheus.io/scrape': 'true', 'prometheus.io.scrape': 'false' }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    assert.equal(out.metadata!.annotations!['prometheus.io/port'], '15020');
+  });
+
+  it('reinjection-keeps-overrides: a second pass re-applies the settings the overrides record holds', () => {
+    const first = render({ pod: pod([{ name: 'app', image: 'a' }, { name: 'istio-proxy', image: 'auto', args: ['proxy', 'sidecar', '--concurrency', '4'], securityContext: { runAsUser: 1000 } }]), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    const again = render({ pod: first, namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    const proxy = (again.spec!.containers as any[]).find((c) => c.name === 'istio-proxy');
+    assert.deepEqual(proxy.args, ['proxy', 'sidecar', '--concurrency', '4']);
+    assert.equal(proxy.securityContext.runAsUser, 1000);
   });
 
   it('stale-injected-container: re-injecting with CNI removes the istio-init the earlier injection added', () => {
@@ -56,7 +70,7 @@ describe('deliberate divergences from Istio', () => {
     assert.deepEqual(names(again.spec!.initContainers), ['istio-validation']);
   });
 
-  it('reinvocation of a TPROXY pod whose istio-proxy sets its user keeps that user for istio-iptables -u', () => {
+  it('reinjection-keeps-overrides, with TPROXY: a pod whose istio-proxy sets its user keeps that user for istio-iptables -u', () => {
     const cfg = buildConfig({ mesh: { defaultConfig: { interceptionMode: 'TPROXY' } } });
     const first = render({ pod: pod([{ name: 'app', image: 'a' }, { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 1234 } }]), namespace: 'demo', nativeSidecars: false }, cfg);
     const again = render({ pod: first, namespace: 'demo', nativeSidecars: false }, cfg);
