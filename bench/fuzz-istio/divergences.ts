@@ -222,6 +222,16 @@ export const DIVERGENCES: Divergence[] = [
     },
   },
   {
+    id: 'proxy-init-not-native',
+    summary: "Istio's output runs istio-proxy as an ordinary init container, without restartPolicy: Always (the gateway and sidecar templates with native sidecars, and the user's own istio-proxy among the init containers): the pod never gets past its init containers; ours is a native sidecar",
+    explains: (_input, istio, ours, verdict) => {
+      const proxyIn = (o: Outcome) => specsOf(o).flatMap((s) => (Array.isArray(s.initContainers) ? s.initContainers : [])).filter((c: any) => c?.name === 'istio-proxy');
+      const stuck = proxyIn(istio).some((c: any) => c.restartPolicy !== 'Always');
+      const native = proxyIn(ours).length > 0 && proxyIn(ours).every((c: any) => c.restartPolicy === 'Always');
+      return stuck && native ? matching(verdict, /\[name=istio-proxy\]|\(order\)$|\["sidecar\.istio\.io\/status"\]$/) : [];
+    },
+  },
+  {
     id: 'prometheus-spellings',
     summary: "one Prometheus annotation given under two spellings with different values (prometheus.io/scrape and prometheus.io.scrape): Istio reads whichever Go's map order gives first, at random; we read the first in the pod's order",
     explains: (input, _istio, _ours, verdict) => {

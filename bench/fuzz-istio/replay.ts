@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { compare } from './compare.js';
+import { explain } from './divergences.js';
 import { IstioPeer, OurInjector } from './injectors.js';
 import { BASELINE_CASE, type Settings } from './settings.js';
 
@@ -45,7 +46,8 @@ try {
   await peer.readBack(b);
   documents.forEach((_, i) => {
     const verdict = compare(a[i]!, b[i]!);
-    process.stdout.write(`document ${i + 1}: ${verdict.kind}\n`);
+    const explainedBy = verdict.kind === 'same' ? undefined : explain(parseAllDocuments(documents[i]!)[0]!.toJS() ?? {}, a[i]!, b[i]!, verdict);
+    process.stdout.write(`document ${i + 1}: ${verdict.kind}${explainedBy === undefined ? '' : ` (explained by ${explainedBy})`}\n`);
     if (opts.outputs) {
       process.stdout.write(`--- istio\n${'error' in a[i]! ? `ERROR: ${(a[i] as { error: string }).error}\n` : (a[i] as { output: string }).output}`);
       process.stdout.write(`--- ours\n${'error' in b[i]! ? `ERROR: ${(b[i] as { error: string }).error}\n` : (b[i] as { output: string }).output}`);

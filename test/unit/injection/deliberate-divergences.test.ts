@@ -78,3 +78,14 @@ describe('deliberate divergences from Istio', () => {
     assert.equal(args[args.indexOf('-u') + 1], '1234');
   });
 });
+
+describe('deliberate divergences from Istio, several templates', () => {
+  it('proxy-init-not-native: gateway and sidecar templates with native sidecars and a user istio-proxy among the init containers give a native sidecar', () => {
+    const p = pod([{ name: 'app', image: 'a' }], { 'inject.istio.io/templates': 'gateway,sidecar' });
+    p.spec!.initContainers = [{ name: 'istio-proxy', image: 'auto', args: ['proxy', 'sidecar', '--concurrency', '4'] }];
+    const out = render({ pod: p, namespace: 'demo', nativeSidecars: true }, defaultConfig());
+    const proxy = (out.spec!.initContainers as any[]).find((c) => c.name === 'istio-proxy');
+    assert.equal(proxy.restartPolicy, 'Always');
+    assert.deepEqual(proxy.args, ['proxy', 'sidecar', '--concurrency', '4']);
+  });
+});
