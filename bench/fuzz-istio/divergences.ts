@@ -151,8 +151,17 @@ export const DIVERGENCES: Divergence[] = [
   {
     id: 'duplicate-container-names',
     summary: 'Istio adds a container under a name the pod already uses (the apiserver refuses the pod); we merge it into the one of that name',
-    explains: (input, istio, ours, verdict) =>
-      !podSpecs(input).some(hasDuplicateNames) && specsOf(istio).some(hasDuplicateNames) && specsOf(ours).length > 0 && !specsOf(ours).some(hasDuplicateNames) ? matching(verdict, /./) : [],
+    explains: (input, istio, ours, verdict) => {
+      if (podSpecs(input).some(hasDuplicateNames) || !specsOf(istio).some(hasDuplicateNames) || specsOf(ours).length === 0 || specsOf(ours).some(hasDuplicateNames)) return [];
+      const duplicated = new Set(specsOf(istio).flatMap((spec) => {
+        const names = containers(spec).map((c) => String(c.name));
+        return names.filter((n, i) => names.indexOf(n) !== i);
+      }));
+      // The duplicated containers, the lists they sit in, and what records or counts containers.
+      return verdict.kind === 'output'
+        ? verdict.differences.filter((d) => [...duplicated].some((n) => d.path.includes(`[name=${n}]`)) || /\.(initContainers|containers)(\(order\))?$/.test(d.path) || /annotations\["(sidecar\.istio\.io\/status|proxy\.istio\.io\/overrides)"\]$/.test(d.path) || /\[name=(ISTIO_KUBE_APP_PROBERS|ISTIO_META_APP_CONTAINERS|ISTIO_META_POD_PORTS)\]/.test(d.path))
+        : [];
+    },
   },
   {
     id: 'mount-of-undefined-volume',

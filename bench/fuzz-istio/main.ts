@@ -109,7 +109,7 @@ function sameFinding(original: Verdict, verdict: Verdict): boolean {
   return verdict.differences.some((d) => d.generic === first);
 }
 
-function writeCase(dir: string, corpus: Corpus, c: Case, settings: Settings, ours: OurInjector, [istio, mine]: [Outcome, Outcome], verdict: Verdict): void {
+function writeCase(dir: string, corpus: Corpus, c: Case, settings: Settings, [istio, mine]: [Outcome, Outcome], verdict: Verdict): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'in.yaml'), documentOf(c.object, c.style));
@@ -120,7 +120,6 @@ function writeCase(dir: string, corpus: Corpus, c: Case, settings: Settings, our
   writeFileSync(join(dir, 'case.json'), `${JSON.stringify({ flags, settings: describeChoice(corpus, c.settings), verdict }, null, 2)}\n`);
   writeFileSync(join(dir, 'istio.out'), 'error' in istio ? `ERROR: ${istio.error}\n` : istio.output);
   writeFileSync(join(dir, 'ours.out'), 'error' in mine ? `ERROR: ${mine.error}\n` : mine.output);
-  void ours;
 }
 
 async function main(): Promise<number> {
@@ -140,7 +139,7 @@ async function main(): Promise<number> {
       const [[a], [b]] = await Promise.all([peer.inject(s, [doc]), ours.inject(s, [doc])]);
       await peer.readBack([b!]);
       const dir = join(outDir, `run-${index}`);
-      writeCase(dir, corpus, c, s, ours, [a!, b!], compare(a!, b!));
+      writeCase(dir, corpus, c, s, [a!, b!], compare(a!, b!));
       process.stdout.write(`${dir}\n`);
       return 0;
     }
@@ -205,7 +204,7 @@ async function main(): Promise<number> {
         await peer.readBack([b!]);
         const verdict = compare(a!, b!);
         const dir = join(outDir, `finding-${String(n + 1).padStart(2, '0')}`);
-        writeCase(dir, corpus, shrunk, s, ours, [a!, b!], verdict);
+        writeCase(dir, corpus, shrunk, s, [a!, b!], verdict);
         entry.shrunk = { dir, settings: describeChoice(corpus, shrunk.settings), shrinks: details.numShrinks, verdict };
       }
       report.push(entry);
