@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   INVALID_ANNOTATION: { status: 400, summary: 'an annotation has an invalid value' },
   INJECTION_FAILED: { status: 500, summary: 'the sidecar could not be rendered' },
   PATCH_VERIFICATION_FAILED: { status: 500, summary: 'the computed patch does not apply to the pod' },
+  REVIEW_BUDGET_EXCEEDED: { status: 500, summary: "the review took longer than its share of the apiserver's timeout" },
   // Configuration and start-up.
   INVALID_CONFIG: { status: 500, summary: 'the injector configuration is invalid' },
   CONFIG_NOT_FOUND: { status: 500, summary: 'a configuration file could not be read' },

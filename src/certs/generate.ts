@@ -60,8 +60,32 @@ export async function generateServingCert(ca: KeyPair, options: ServingCertOptio
   const [first] = options.sans;
   if (first === undefined) throw new Error('a serving certificate needs at least one SAN');
   const altNames = options.sans.map((san) => (isIP(san) ? { type: 7 as const, ip: san } : { type: 2 as const, value: san }));
-  const result = await selfsigned.generate([{ name: 'commonName', value: options.commonName ?? first }], {
-    ...validity(options.days ?? 365),
+  return signLeaf(ca, [{ name: 'commonName', value: options.commonName ?? first }], options.days ?? 365, [
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames },
+  ]);
+}
+
+export interface ClientCertOptions {
+  /** The user name a Kubernetes apiserver reads from the certificate. */
+  commonName: string;
+  /** Groups (subject O), e.g. `system:masters`. */
+  organizations?: string[];
+  /** Lifetime in days; default 365. */
+  days?: number;
+}
+
+/** Generates a client certificate signed by `ca` (x509 client authentication). */
+export async function generateClientCert(ca: KeyPair, options: ClientCertOptions): Promise<KeyPair> {
+  const subject = [{ name: 'commonName', value: options.commonName }, ...(options.organizations ?? []).map((value) => ({ name: 'organizationName', value }))];
+  return signLeaf(ca, subject, options.days ?? 365, [{ name: 'extKeyUsage', clientAuth: true }]);
+}
+
+type Extensions = NonNullable<NonNullable<Parameters<typeof selfsigned.generate>[1]>['extensions']>;
+
+async function signLeaf(ca: KeyPair, subject: { name: string; value: string }[], days: number, extensions: Extensions): Promise<KeyPair> {
+  const result = await selfsigned.generate(subject, {
+    ...validity(days),
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',
@@ -69,8 +93,7 @@ export async function generateServingCert(ca: KeyPair, options: ServingCertOptio
     extensions: [
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames },
+      ...extensions,
     ],
   });
   return { cert: result.cert, key: result.private };

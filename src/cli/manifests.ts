@@ -8,6 +8,7 @@ import { parse, stringify } from 'yaml';
 import { InjectorError } from '../errors.js';
 import { buildManifests, CERTIFICATE_MODES, defaultValues, type CertificateMode, type InstallValues } from '../manifests/index.js';
 import { mergeValues } from '../manifests/merge.js';
+import { validateValues } from '../manifests/validate.js';
 
 const HELP = `usage: sidecar-injector manifests [flags]
 
@@ -98,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
   if (flags['reinvocation-policy'] !== undefined) values.webhook.reinvocationPolicy = oneOf('reinvocation-policy', flags['reinvocation-policy'], ['IfNeeded', 'Never'] as const);
   if (flags['log-level'] !== undefined) values.server.logLevel = flags['log-level'];
 
+  validateValues(values);
   const docs = buildManifests(values, { name: flags.name!, namespace: flags.namespace! });
   process.stdout.write(docs.map((doc) => stringify(doc, { lineWidth: 0 })).join('---\n'));
   return 0;

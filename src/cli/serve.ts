@@ -9,13 +9,15 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DEV_SANS, ensureDevCertificates } from '../certs/dev.js';
 import { FileCertificateSource, type CertificatePair } from '../certs/file-source.js';
 import { generateCa, generateServingCert } from '../certs/generate.js';
+import { TrustGate } from '../certs/trust-gate.js';
 import { defaultConfig, type ConfigFiles } from '../config/index.js';
 import { ConfigWatcher } from '../config/watch.js';
-import { CaBundleManager } from '../kube/ca-bundle-manager.js';
+import { CaBundleManager, DEFAULT_LEASE_SECONDS } from '../kube/ca-bundle-manager.js';
 import { connect } from '../kube/client.js';
 import { InjectorError } from '../errors.js';
 import { createLogger, LOG_LEVELS } from '../observability/logger.js';
 import { createMetrics, startMonitoringServer } from '../observability/metrics.js';
+import { DEFAULT_BUDGET_SHARE, DEFAULT_WATCHDOG_BYTES } from '../admission/budget.js';
 import { DEFAULT_BODY_LIMIT } from '../server/app.js';
 import { startServer } from '../server/listen.js';
 
@@ -39,6 +41,11 @@ flags:
   --max-body-bytes N           largest accepted review (default ${DEFAULT_BODY_LIMIT})
   --on-internal-error MODE     allow (default): a pod whose injection fails because of a fault of
                                ours is admitted without a sidecar, with a warning; deny: refused
+  --review-budget-share F      share of the apiserver's timeout (?timeout=, 10s by default) a
+                               review may take before it is answered by --on-internal-error
+                               (0 < F <= 1; default ${DEFAULT_BUDGET_SHARE})
+  --review-watchdog-bytes N    reviews with a body this long or longer run under a watchdog that
+                               interrupts them at the budget (default ${DEFAULT_WATCHDOG_BYTES}; 0: every review)
   --shutdown-delay-seconds N   on SIGTERM, keep serving (and report not ready) this long first,
                                while Kubernetes removes the endpoint (default 5)
   --shutdown-grace-seconds N   then how long to wait for in-flight reviews (default 20)
@@ -46,10 +53,14 @@ flags:
   --cert-poll-seconds N        how often certificate files are checked for rotation (default 10)
   --config-poll-seconds N      how often configuration files are checked for changes (default 5)
   --manage-ca-bundle           keep the webhook configuration's caBundle equal to our CA, repair
-                               drift; with several replicas only the Lease holder writes
+                               drift; with several replicas only the Lease holder writes. A
+                               rotated certificate is served once the caBundle trusts its CA
   --webhook-config-name NAME   the MutatingWebhookConfiguration to manage (default sidecar-injector)
   --ca-file FILE               the CA to publish (default: ca.crt beside the serving certificate)
   --lease-namespace NS         namespace of the Lease (env POD_NAMESPACE; default istio-system)
+  --lease-duration-seconds N   how long the Lease holds without renewal (default ${DEFAULT_LEASE_SECONDS}); the
+                               holder renews, the others try, and the caBundle is checked every
+                               third of it
   --kubeconfig FILE            kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   --log-level LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   -h, --help                   show this help
@@ -59,6 +70,15 @@ function integer(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < min || value > max) {
     throw new InjectorError('USAGE', `invalid value '${raw}' for --${name}: expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** A share: a decimal number above 0 and at most 1. */
+function share(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!/^(0|1)?(\.[0-9]+)?$/.test(raw) || raw === '' || !(value > 0 && value <= 1)) {
+    throw new InjectorError('USAGE', `invalid value '${raw}' for --${name}: expected a number above 0 and at most 1, such as 0.5`);
   }
   return value;
 }
@@ -91,6 +111,8 @@ export async function run(argv: string[]): Promise<number> {
       'config-dir': { type: 'string' },
       'max-body-bytes': { type: 'string' },
       'on-internal-error': { type: 'string', default: 'allow' },
+      'review-budget-share': { type: 'string', default: String(DEFAULT_BUDGET_SHARE) },
+      'review-watchdog-bytes': { type: 'string', default: String(DEFAULT_WATCHDOG_BYTES) },
       'shutdown-grace-seconds': { type: 'string', default: '20' },
       'shutdown-delay-seconds': { type: 'string', default: '5' },
       'monitoring-port': { type: 'string', default: '15014' },
@@ -100,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
       'webhook-config-name': { type: 'string', default: 'sidecar-injector' },
       'ca-file': { type: 'string' },
       'lease-namespace': { type: 'string' },
+      'lease-duration-seconds': { type: 'string', default: String(DEFAULT_LEASE_SECONDS) },
       kubeconfig: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', short: 'h' },
@@ -121,6 +144,8 @@ export async function run(argv: string[]): Promise<number> {
   const port = integer('port', values.port ?? process.env.PORT ?? '9443', 0, 65535);
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   const bodyLimit = integer('max-body-bytes', values['max-body-bytes'] ?? String(DEFAULT_BODY_LIMIT), 1024, 1024 * 1024 * 1024);
+  const reviewBudgetShare = share('review-budget-share', values['review-budget-share']!);
+  const watchdogBytes = integer('review-watchdog-bytes', values['review-watchdog-bytes']!, 0, 1024 * 1024 * 1024);
   const graceSeconds = integer('shutdown-grace-seconds', values['shutdown-grace-seconds']!, 0, 3600);
   const delaySeconds = integer('shutdown-delay-seconds', values['shutdown-delay-seconds']!, 0, 300);
   if ((values['tls-cert-file'] === undefined) !== (values['tls-key-file'] === undefined)) {
@@ -130,6 +155,7 @@ export async function run(argv: string[]): Promise<number> {
   const monitoringPort = integer('monitoring-port', values['monitoring-port']!, 0, 65535);
   const certPollMs = integer('cert-poll-seconds', values['cert-poll-seconds']!, 1, 3600) * 1000;
   const configPollMs = integer('config-poll-seconds', values['config-poll-seconds']!, 1, 3600) * 1000;
+  const leaseSeconds = integer('lease-duration-seconds', values['lease-duration-seconds']!, 3, 3600);
 
   const logger = createLogger({ level: level as (typeof LOG_LEVELS)[number] });
   const metrics = createMetrics();
@@ -151,6 +177,9 @@ export async function run(argv: string[]): Promise<number> {
 
   // Late-bound: the server exists only after the first certificate is known.
   const swap: { to?: (pair: CertificatePair) => void } = {};
+  let bundles: CaBundleManager | undefined;
+  // Without --manage-ca-bundle the caBundle is someone else's business: every pair is used at once.
+  const gate = new TrustGate({ apply: (pair) => swap.to?.(pair), trusted: (cert) => bundles === undefined || bundles.trusts(cert), logger });
   const certs = new FileCertificateSource({
     certFile,
     keyFile,
@@ -158,7 +187,9 @@ export async function run(argv: string[]): Promise<number> {
     intervalMs: certPollMs,
     onChange: (pair, rotated) => {
       metrics.observeCertificate(pair.notAfter, rotated);
-      swap.to?.(pair);
+      gate.offer(pair);
+      // A Secret volume swaps the CA file with the certificate: publish a new CA now, not at the next round.
+      if (rotated) void bundles?.sync();
     },
   });
   await certs.start();
@@ -175,20 +206,22 @@ export async function run(argv: string[]): Promise<number> {
     logger,
     bodyLimit,
     onInternalError,
+    reviewBudgetShare,
+    watchdogBytes,
     onReview: (outcome) => metrics.observeReview(outcome),
     readiness: () => [certs.problem(), stopping ? 'shutting down' : undefined].filter((p): p is string => p !== undefined),
   });
   swap.to = (pair) => server.setSecureContext({ cert: pair.cert, key: pair.key });
   logger.info({ url: server.url, port: server.port }, 'listening');
   const monitoring = monitoringPort === 0 ? undefined : await startMonitoringServer(metrics, host, monitoringPort);
-  let bundles: CaBundleManager | undefined;
   if (values['manage-ca-bundle'] === true) {
     bundles = new CaBundleManager({
       clients: connect(values.kubeconfig),
       configName: values['webhook-config-name']!,
       caFile: values['ca-file'] ?? join(dirname(certFile), 'ca.crt'),
-      lease: { name: `${values['webhook-config-name']}-ca-bundle`, namespace: values['lease-namespace'] ?? process.env.POD_NAMESPACE ?? 'istio-system', identity: process.env.POD_NAME ?? hostname() },
+      lease: { name: `${values['webhook-config-name']}-ca-bundle`, namespace: values['lease-namespace'] ?? process.env.POD_NAMESPACE ?? 'istio-system', identity: process.env.POD_NAME ?? hostname(), durationSeconds: leaseSeconds },
       logger,
+      onPublished: () => gate.recheck(),
     });
     await bundles.start();
   }
@@ -201,6 +234,7 @@ export async function run(argv: string[]): Promise<number> {
       stopping = true;
       logger.info({ signal, delaySeconds, graceSeconds }, 'shutting down: not ready, still answering');
       certs.stop();
+      gate.stop();
       watcher?.stop();
       bundles?.stop();
       const timer = setTimeout(() => {

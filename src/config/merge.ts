@@ -1,4 +1,5 @@
 /** Merge rules of Istio's configuration layers. */
+import { setOwn } from '../patch/equal.js';
 
 function isMap(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -8,7 +9,7 @@ function isMap(value: unknown): value is Record<string, any> {
 export function mergeValues(base: Record<string, any>, overlay: Record<string, any>): Record<string, any> {
   const out: Record<string, any> = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
-    out[key] = isMap(value) && isMap(base[key]) ? mergeValues(base[key], value) : value;
+    setOwn(out, key, isMap(value) && Object.hasOwn(base, key) && isMap(base[key]) ? mergeValues(base[key], value) : value);
   }
   return out;
 }
@@ -38,7 +39,7 @@ export function mergeMesh(base: Record<string, any>, overlay: Record<string, any
     } else if (key === 'defaultProviders' && isMap(value)) {
       out.defaultProviders = { ...base.defaultProviders, ...value };
     } else {
-      out[key] = value;
+      setOwn(out, key, value);
     }
   }
   return out;

@@ -22,8 +22,8 @@ function keptAsWritten(text: string): boolean {
   const suffix = match[3]!;
   let exponent: number;
   let binary = false;
-  if (suffix in DECIMAL) exponent = DECIMAL[suffix]!;
-  else if (suffix in BINARY) {
+  if (Object.hasOwn(DECIMAL, suffix)) exponent = DECIMAL[suffix]!;
+  else if (Object.hasOwn(BINARY, suffix)) {
     exponent = BINARY[suffix]!;
     binary = true;
   } else if (/^[eE][+-]?[0-9]+$/.test(suffix)) exponent = Number(suffix.slice(1));

@@ -8,6 +8,7 @@
  * description (k8s-types.ts) is generated from the Kubernetes API module Istio is built with.
  */
 import { InjectorError } from '../errors.js';
+import { setOwn } from '../patch/equal.js';
 import { goQuantityString } from './go-quantity.js';
 import { GoFloat, goFloat32String, toJsonValue } from './go-yaml.js';
 import { isValidQuantity } from './quantity.js';
@@ -67,7 +68,8 @@ function shape(value: unknown, kind: string, path: string, coerce: boolean): unk
     const out: JsonObject = {};
     for (const [key, item] of Object.entries(value)) {
       const shaped = shape(item, element, `${path}.${key}`, coerce);
-      out[key] = shaped === undefined ? zeroOf(element) : shaped;
+      // Keys are plain keys (`__proto__` too): assigned, that one would replace the prototype.
+      setOwn(out, key, shaped === undefined ? zeroOf(element) : shaped);
     }
     return out;
   }

@@ -46,9 +46,10 @@ function goParseInteger(text: string, unsigned: boolean): bigint | undefined {
 
 /** How go-yaml v2 resolves an untagged plain scalar. */
 export function goResolve(text: string): unknown {
-  if (text in BOOLEANS) return BOOLEANS[text];
+  // Own keys only: `constructor` and `toString` are strings, not Object.prototype's functions.
+  if (Object.hasOwn(BOOLEANS, text)) return BOOLEANS[text];
   if (NULLS.has(text)) return null;
-  if (text in SPECIAL_FLOATS) return new GoFloat(SPECIAL_FLOATS[text]!);
+  if (Object.hasOwn(SPECIAL_FLOATS, text)) return new GoFloat(SPECIAL_FLOATS[text]!);
   const first = text[0];
   if (first === '.') {
     // Go's ParseFloat on the text as it is.

@@ -3,18 +3,19 @@
  * lists Istio's templates touch: items with the same merge key merge (maps recursively, the
  * overlay's scalars win), other lists are replaced.
  */
+import { ownValue, setOwn } from '../patch/equal.js';
 import type { JsonObject } from './types.js';
 
 /** Merge keys of the pod lists that strategic merge patch merges instead of replacing. */
-const MERGE_KEYS: Record<string, string> = {
-  containers: 'name',
-  initContainers: 'name',
-  volumes: 'name',
-  imagePullSecrets: 'name',
-  env: 'name',
-  ports: 'containerPort',
-  volumeMounts: 'mountPath',
-};
+const MERGE_KEYS: ReadonlyMap<string, string> = new Map([
+  ['containers', 'name'],
+  ['initContainers', 'name'],
+  ['volumes', 'name'],
+  ['imagePullSecrets', 'name'],
+  ['env', 'name'],
+  ['ports', 'containerPort'],
+  ['volumeMounts', 'mountPath'],
+]);
 
 function isMap(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -23,16 +24,22 @@ function isMap(value: unknown): value is JsonObject {
 /**
  * Merges `overlay` into a copy of `base`. Merged lists put the overlay's items first, then the
  * base's others; with `strategicOrder`, merged lists take the order a strategic merge patch gives
- * (see {@link strategicList}).
+ * (see {@link strategicList}). Every key is a plain key, `__proto__` and `constructor` included.
  */
 export function overlayObject(base: JsonObject, overlay: JsonObject, strategicOrder = false): JsonObject {
   const out: JsonObject = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
-    const current = out[key];
-    if (isMap(value) && isMap(current)) out[key] = overlayObject(current, value, strategicOrder);
-    else if (Array.isArray(value) && Array.isArray(current) && key in MERGE_KEYS) {
-      out[key] = strategicOrder ? strategicList(current, value, MERGE_KEYS[key]!) : overlayList(current, value, MERGE_KEYS[key]!);
-    } else out[key] = value;
+    // A key `out` lacks reads as inherited: a function (never merged below) or, for `__proto__`,
+    // Object.prototype (a map), so that one is looked up as an own key only.
+    const current = key === '__proto__' ? ownValue(out, key) : out[key];
+    let merged: unknown = value;
+    if (isMap(value) && isMap(current)) merged = overlayObject(current, value, strategicOrder);
+    else if (Array.isArray(value) && Array.isArray(current)) {
+      const mergeKey = MERGE_KEYS.get(key);
+      if (mergeKey !== undefined) merged = strategicOrder ? strategicList(current, value, mergeKey) : overlayList(current, value, mergeKey);
+    }
+    if (key === '__proto__') setOwn(out, key, merged);
+    else out[key] = merged;
   }
   return out;
 }
@@ -109,11 +116,11 @@ export function strategicList(original: JsonObject[], patch: JsonObject[], merge
 export function keepDefaults(before: unknown, after: unknown, key?: string): unknown {
   if (isMap(before) && isMap(after)) {
     const out: JsonObject = { ...before, ...after };
-    for (const [k, value] of Object.entries(after)) if (k in before) out[k] = keepDefaults(before[k], value, k);
+    for (const [k, value] of Object.entries(after)) if (Object.hasOwn(before, k)) setOwn(out, k, keepDefaults(before[k], value, k));
     return out;
   }
   if (Array.isArray(before) && Array.isArray(after)) {
-    const mergeKey = key === undefined ? undefined : MERGE_KEYS[key];
+    const mergeKey = key === undefined ? undefined : MERGE_KEYS.get(key);
     if (mergeKey !== undefined) {
       const pairs = pairByKey(before, after, mergeKey);
       const kept = after.map((item, j) => (pairs[j] === undefined ? item : keepDefaults(before[pairs[j]!], item)));

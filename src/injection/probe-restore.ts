@@ -4,7 +4,12 @@
  * (Rewriting itself is in probes/.)
  */
 import { keepDefaults } from './overlay.js';
+import type { RecordedProbers } from './previous-injection.js';
 import type { JsonObject, Pod } from './types.js';
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 const PROBES = [
   ['livenessProbe', 'livez'],
@@ -29,20 +34,15 @@ export type RewrittenProbes = Map<string, JsonObject>;
  * Puts back the original handlers recorded by an earlier injection, so re-injection starts clean.
  * Returns the rewritten versions it replaced, for `keepProbeDefaults`.
  */
-export function restoreAppProbes(pod: Pod, probersJson: string): RewrittenProbes {
+export function restoreAppProbes(pod: Pod, probers: RecordedProbers): RewrittenProbes {
   const rewritten: RewrittenProbes = new Map();
-  let probers: Record<string, JsonObject>;
-  try {
-    probers = JSON.parse(probersJson);
-  } catch {
-    return rewritten;
-  }
   for (const container of appContainers(pod)) {
     const name = String(container.name);
     const restore = (holder: JsonObject | undefined, field: string, key: string) => {
-      const original = probers[key];
+      // A `null` entry records nothing to put back: the probe stays pointed at the agent.
+      const original = Object.hasOwn(probers, key) ? probers[key] : undefined;
       const current = holder?.[field] as JsonObject | undefined;
-      if (original === undefined || current === undefined || holder === undefined) return;
+      if (original === undefined || original === null || !isObject(current) || !isObject(holder)) return;
       rewritten.set(key, current);
       const { httpGet: _h, tcpSocket: _t, grpc: _g, ...rest } = current;
       const { timeoutSeconds: _timeout, ...handler } = original;

@@ -116,14 +116,33 @@ export function applyPrometheusMerge(pod: Pod, ctx: RenderContext, proxy: JsonOb
   annotations['prometheus.io/scrape'] = 'true';
 }
 
-/** Puts back the app's own scrape annotations that an earlier merge recorded, before a re-injection. */
-export function restorePrometheusAnnotations(annotations: Record<string, string>, recorded: string): void {
-  let original: { scrape?: string; path?: string; port?: string; targets?: Array<{ port: string; path?: string }> };
+type Recorded = { scrape?: string; path?: string; port?: string; targets?: Array<{ port: string; path?: string }> };
+
+const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+
+/** The record written by {@link applyPrometheusMerge}, or undefined when the value is not one (tampered with). */
+function readRecord(recorded: string): Recorded | undefined {
+  let value: unknown;
   try {
-    original = JSON.parse(recorded);
+    value = JSON.parse(recorded);
   } catch {
-    return;
+    return undefined;
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  if (!optionalString(record.scrape) || !optionalString(record.path) || !optionalString(record.port)) return undefined;
+  const targets = record.targets;
+  if (targets !== undefined && !(Array.isArray(targets) && targets.every((t) => typeof t === 'object' && t !== null && typeof t.port === 'string' && optionalString(t.path)))) return undefined;
+  return record as Recorded;
+}
+
+/**
+ * Puts back the app's own scrape annotations that an earlier merge recorded, before a re-injection.
+ * False when the record cannot be read: Istio never reads it back, so it is left alone.
+ */
+export function restorePrometheusAnnotations(annotations: Record<string, string>, recorded: string): boolean {
+  const original = readRecord(recorded);
+  if (original === undefined) return false;
   for (const key of ['scrape', 'path', 'port'] as const) {
     const value = original[key];
     // An empty value records an annotation the app did not set.
@@ -134,4 +153,5 @@ export function restorePrometheusAnnotations(annotations: Record<string, string>
     // The first target also set the path and port recorded: the merge sets them so again.
     annotations['prometheus.istio.io/scrape-targets'] = original.targets.map((t) => (t.path === undefined ? t.port : `${t.port}:${t.path}`)).join(',');
   }
+  return true;
 }

@@ -13,37 +13,72 @@ export interface Quantity {
   format: Format;
 }
 
-const DECIMAL_SUFFIXES: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const BINARY_SUFFIXES: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
-/**
- * Kubernetes' grammar (apimachinery resource.ParseQuantity): optional sign, digits with an optional
- * `.` and optional digits on either side (so `+`, `.` and `1.` are zero, zero and one), then a
- * suffix made of `eEinumkKMGTP` with an optional signed integer tail. No spaces anywhere.
- */
-const PATTERN = /^([+-]?)([0-9]*)(?:\.([0-9]*))?([eEinumkKMGTP]*)((?:[+-]?[0-9]+)?)$/;
+const DECIMAL_SUFFIXES: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const BINARY_SUFFIXES: Readonly<Record<string, number>> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
 /** Kubernetes caps every quantity at the largest int64. */
 const MAX = 2n ** 63n - 1n;
+/**
+ * Significant digits kept exactly. A value under the cap has at most 19 digits before the point,
+ * a binary suffix multiplies it by at most 2^60, and nothing finer than 10^-9 survives; 64 digits
+ * cover all of it, and one more non-zero digit stands for whatever was cut, so rounding up to a
+ * nano unit comes out as it would on the whole number.
+ */
+const KEPT_DIGITS = 64;
+/** Longest text memoised: a cache must not keep a pod's 256 KiB annotation alive. */
+const MAX_CACHED_KEY = 32;
 
 function invalid(text: string, why: string): InjectorError {
   return new InjectorError('INVALID_CONFIG', `'${text}' is not a quantity (${why}; examples: 100m, 2, 128Mi, 1Gi, 1e3)`);
 }
 
-/** Parses a quantity; throws InjectorError for anything Kubernetes would refuse. */
+const isDigit = (code: number) => code >= 48 && code <= 57;
+const SUFFIX_LETTERS = new Set('eEinumkKMGTP');
+
+/**
+ * Kubernetes' grammar (apimachinery resource.ParseQuantity): optional sign, digits with an optional
+ * `.` and optional digits on either side (so `+`, `.` and `1.` are zero, zero and one), then a
+ * suffix made of `eEinumkKMGTP` with an optional signed integer tail. No spaces anywhere.
+ * Scanned in one pass: as a regular expression, the digits before and after the suffix letters
+ * can be split in as many ways as there are digits, and a mismatch at the end tries every split.
+ */
+function scan(text: string): { negative: boolean; whole: string; fraction: string; suffix: string } | undefined {
+  const n = text.length;
+  let i = text[0] === '+' || text[0] === '-' ? 1 : 0;
+  const negative = text[0] === '-';
+  const wholeStart = i;
+  while (i < n && isDigit(text.charCodeAt(i))) i++;
+  const whole = text.slice(wholeStart, i);
+  let fraction = '';
+  if (text[i] === '.') {
+    const fractionStart = ++i;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    fraction = text.slice(fractionStart, i);
+  }
+  const suffixStart = i;
+  while (i < n && SUFFIX_LETTERS.has(text[i]!)) i++;
+  if (i < n) {
+    if (text[i] === '+' || text[i] === '-') i++;
+    const tailStart = i;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    if (i === tailStart || i < n) return undefined;
+  }
+  return { negative, whole, fraction, suffix: text.slice(suffixStart) };
+}
+
+/** Parses a quantity; throws InjectorError for anything Kubernetes would refuse. Linear in the text. */
 export function parseQuantity(input: string | number): Quantity {
   const text = String(input);
   if (text === '') throw invalid(text, 'empty');
-  const match = PATTERN.exec(text);
-  if (match === null) throw invalid(text, 'quantities must match the regular expression');
-  const [, sign = '', whole = '', fraction = '', letters = '', tail = ''] = match;
-  const suffix = letters + tail;
-  let mantissa = BigInt(whole + fraction || '0');
-  if (sign === '-') mantissa = -mantissa;
+  const parts = scan(text);
+  if (parts === undefined) throw invalid(text, 'quantities must match the regular expression');
+  const { negative, whole, fraction, suffix } = parts;
   let exponent = -fraction.length;
+  let binaryPower = 0;
   let format: Format;
-  if (suffix in BINARY_SUFFIXES) {
-    mantissa *= 1024n ** BigInt(BINARY_SUFFIXES[suffix]!);
+  if (Object.hasOwn(BINARY_SUFFIXES, suffix)) {
+    binaryPower = BINARY_SUFFIXES[suffix]!;
     format = 'BinarySI';
-  } else if (suffix in DECIMAL_SUFFIXES) {
+  } else if (Object.hasOwn(DECIMAL_SUFFIXES, suffix)) {
     exponent += DECIMAL_SUFFIXES[suffix]!;
     format = 'DecimalSI';
   } else if (/^[eE][+-]?[0-9]+$/.test(suffix)) {
@@ -54,30 +89,50 @@ export function parseQuantity(input: string | number): Quantity {
   } else {
     throw invalid(text, `unknown suffix '${suffix}'`);
   }
-  return { ...capped(mantissa, exponent), format };
+  return { ...value(negative, whole + fraction, exponent, binaryPower), format };
 }
 
-/** Applies the int64 cap without materialising huge powers of ten. */
-function capped(mantissa: bigint, exponent: number): { mantissa: bigint; exponent: number } {
-  if (mantissa === 0n) return { mantissa, exponent: 0 };
-  const magnitude = mantissa < 0n ? -mantissa : mantissa;
-  const digits = magnitude.toString().length + exponent;
-  if (digits > 19 || (digits > 0 && exponent >= 0 && magnitude * 10n ** BigInt(exponent) > MAX) || (digits > 0 && exponent < 0 && magnitude / 10n ** BigInt(-exponent) >= MAX)) {
-    return { mantissa: mantissa < 0n ? -MAX : MAX, exponent: 0 };
+/**
+ * `±digits × 10^exponent × 1024^binaryPower`, capped at the largest int64, without turning a long
+ * run of digits into a big integer (which costs time quadratic in its length).
+ */
+function value(negative: boolean, digits: string, exponent: number, binaryPower: number): { mantissa: bigint; exponent: number } {
+  let start = 0;
+  while (start < digits.length && digits.charCodeAt(start) === 48) start++;
+  if (start === digits.length) return { mantissa: 0n, exponent: 0 };
+  let end = digits.length;
+  while (digits.charCodeAt(end - 1) === 48) end--;
+  exponent += digits.length - end;
+  let significant = digits.slice(start, end);
+  // The value is below 10^order (before the binary factor, which is below 10^(4 × power)).
+  const order = significant.length + exponent;
+  if (order > 19) return { mantissa: negative ? -MAX : MAX, exponent: 0 };
+  // Below one nano unit: rounded up to one, away from zero.
+  if (order + 4 * binaryPower <= -9) return { mantissa: negative ? -1n : 1n, exponent: -9 };
+  if (significant.length > KEPT_DIGITS) {
+    exponent += significant.length - KEPT_DIGITS - 1;
+    significant = `${significant.slice(0, KEPT_DIGITS)}1`;
   }
-  // Anything finer than a nano unit is rounded up to one (in magnitude) below.
-  if (exponent < -30) return { mantissa: mantissa < 0n ? -1n : 1n, exponent: -9 };
-  return { mantissa, exponent };
+  const magnitude = BigInt(significant) * 1024n ** BigInt(binaryPower);
+  const whole = exponent >= 0 ? magnitude * 10n ** BigInt(exponent) : magnitude / 10n ** BigInt(-exponent);
+  if (whole >= MAX) return { mantissa: negative ? -MAX : MAX, exponent: 0 };
+  return { mantissa: negative ? -magnitude : magnitude, exponent };
 }
+
+/** Short texts known to be quantities: verification checks the same few on every review. */
+const knownValid = new Set<string>();
 
 /** True when `input` parses as a quantity. */
 export function isValidQuantity(input: string | number): boolean {
+  const text = String(input);
+  if (knownValid.has(text)) return true;
   try {
-    parseQuantity(input);
-    return true;
+    parseQuantity(text);
   } catch {
     return false;
   }
+  if (knownValid.size < 1000 && text.length <= MAX_CACHED_KEY) knownValid.add(text);
+  return true;
 }
 
 function stripZeros(q: { mantissa: bigint; exponent: number }): { mantissa: bigint; exponent: number } {
@@ -116,7 +171,7 @@ export function canonicalQuantity(input: string | number): string {
   const cached = canonicalCache.get(key);
   if (cached !== undefined) return cached;
   const result = canonicalize(input);
-  if (canonicalCache.size < 1000) canonicalCache.set(key, result);
+  if (canonicalCache.size < 1000 && key.length <= MAX_CACHED_KEY) canonicalCache.set(key, result);
   return result;
 }
 

@@ -19,11 +19,18 @@ import { sidecarTemplate, userJsonMap, type Fragment } from './templates/sidecar
 import type { InjectionRequest, JsonObject, Pod } from './types.js';
 import { goQuantityString } from './go-quantity.js';
 import { goContainerJson } from './go-types.js';
+import { isValidQuantity } from './quantity.js';
+import { setOwn } from '../patch/equal.js';
 import { workingCopy } from './working-copy.js';
+import { OVERRIDES_ANNOTATION, readOverrides, readStatus, readProbers, STATUS_ANNOTATION } from './previous-injection.js';
 
-export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
-export const OVERRIDES_ANNOTATION = 'proxy.istio.io/overrides';
+export { STATUS_ANNOTATION } from './previous-injection.js';
 export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
+/**
+ * Most entries `inject.istio.io/templates` may list. Istio sets no limit, but renders every entry
+ * (a list of 100,000 took seconds); a pod uses one to three, and there are a handful to choose from.
+ */
+export const MAX_TEMPLATES = 32;
 
 const BUILTIN: Record<string, (ctx: RenderContext) => Fragment> = {
   sidecar: sidecarTemplate,
@@ -45,34 +52,32 @@ interface PreviousInjection {
   /** The names the status annotation listed, by list. */
   listed: Map<ListName, Set<string>>;
   probes: RewrittenProbes;
+  /** ISTIO_KUBE_APP_PROBERS and ISTIO_PROMETHEUS_ANNOTATIONS values that could not be read: kept as they were. */
+  unreadableProbers?: string;
+  unreadableScrape?: string;
 }
 
 /**
- * Removes what an earlier injection added (as its status annotation lists) and restores the user's
- * overrides. Returns the removed items: fields the apiserver defaulted on them are carried over,
- * so that re-injection (webhook reinvocation) changes nothing.
+ * Removes what an earlier injection added (as its status annotation lists) and restores the probes
+ * and scrape annotations it rewrote. Returns the removed items: fields the apiserver defaulted on
+ * them are carried over, so that re-injection (webhook reinvocation) changes nothing.
  */
 function stripPreviousInjection(pod: Pod): PreviousInjection {
   const previous: PreviousInjection = { items: new Map(), listed: new Map(), probes: new Map() };
   const rawStatus = pod.metadata?.annotations?.[STATUS_ANNOTATION];
   if (rawStatus === undefined) return previous;
-  let status: Record<string, unknown>;
-  try {
-    status = JSON.parse(rawStatus);
-  } catch {
-    return previous;
-  }
+  const status = readStatus(rawStatus);
+  if (status === undefined) return previous;
   // The working copy shares its annotations with the review's pod: copy them before changing them.
   const annotations = { ...pod.metadata!.annotations };
   pod.metadata!.annotations = annotations;
   const spec = pod.spec!;
   const proxy = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c: JsonObject) => c.name === 'istio-proxy');
-  const proxyEnv = (proxy?.env ?? []) as JsonObject[];
+  const proxyEnv = (Array.isArray(proxy?.env) ? proxy.env : []) as JsonObject[];
   const probers = proxyEnv.find((e) => e.name === 'ISTIO_KUBE_APP_PROBERS')?.value;
   const scrape = proxyEnv.find((e) => e.name === 'ISTIO_PROMETHEUS_ANNOTATIONS')?.value;
   for (const list of LISTS) {
-    const listed = status[list];
-    const injected = new Set(Array.isArray(listed) ? listed.map(String) : []);
+    const injected = new Set(status[list]);
     previous.listed.set(list, injected);
     if (Array.isArray(spec[list])) {
       const removed = new Map<string, JsonObject>();
@@ -87,44 +92,34 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
     }
   }
   // The user's overrides recorded by the earlier injection come back as the pod's own containers,
-  // in place of the injected ones just removed (those the status lists); entries for containers
-  // the status does not list are overrides like any others (see overrideEntries).
+  // in place of the injected ones just removed (those the status lists), each name once, as in
+  // Istio's reinsertOverrides; entries for containers the status does not list are overrides like
+  // any others (see overrideEntries).
   const rawOverrides = annotations[OVERRIDES_ANNOTATION];
   if (rawOverrides !== undefined) {
     const overrides = readOverrides(rawOverrides);
     for (const list of ['containers', 'initContainers'] as const) {
       const removed = previous.listed.get(list) ?? new Set<string>();
-      const missing = (overrides[list] ?? []).filter((c) => removed.has(String(c.name)) && !names(spec[list]).includes(String(c.name)));
+      const present = new Set(names(spec[list]));
+      const missing: JsonObject[] = [];
+      for (const c of overrides[list]) {
+        const name = String(c.name);
+        if (!removed.has(name) || present.has(name)) continue;
+        present.add(name);
+        missing.push(c);
+      }
       if (missing.length > 0) spec[list] = [...(spec[list] ?? []), ...missing];
     }
   }
-  if (typeof probers === 'string' && probers !== '') previous.probes = restoreAppProbes(pod, probers);
-  if (typeof scrape === 'string' && scrape !== '') restorePrometheusAnnotations(annotations, scrape);
+  if (typeof probers === 'string' && probers !== '') {
+    const recorded = readProbers(probers);
+    // Istio keeps probers it cannot read as they are; so does the re-rendered proxy.
+    if (recorded === undefined) previous.unreadableProbers = probers;
+    else previous.probes = restoreAppProbes(pod, recorded);
+  }
+  if (typeof scrape === 'string' && scrape !== '' && !restorePrometheusAnnotations(annotations, scrape)) previous.unreadableScrape = scrape;
   delete annotations[STATUS_ANNOTATION];
   return previous;
-}
-
-type OverrideLists = Partial<Record<'containers' | 'initContainers', JsonObject[] | null>>;
-
-/** The `proxy.istio.io/overrides` annotation read as Istio reads it (unreadable: the pod is denied). */
-function readOverrides(raw: string): OverrideLists {
-  const refuse = (why: string) => new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(raw)}' for annotation '${OVERRIDES_ANNOTATION}': ${why}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (err) {
-    throw refuse(`not valid JSON: ${(err as Error).message}`);
-  }
-  if (parsed === null) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw refuse('not a JSON object with containers and initContainers');
-  const overrides = parsed as Record<string, unknown>;
-  for (const list of ['containers', 'initContainers'] as const) {
-    const items = overrides[list];
-    if (items !== undefined && items !== null && !(Array.isArray(items) && items.every((c) => typeof c === 'object' && c !== null && !Array.isArray(c)))) {
-      throw refuse(`${list} is not a list of containers`);
-    }
-  }
-  return overrides as OverrideLists;
 }
 
 /**
@@ -171,7 +166,13 @@ function selectTemplates(pod: Pod, cfg: InjectorConfig): string[] {
   const requested = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
   // As in Istio, every name the annotation lists counts, empty ones included ('' or 'sidecar,'),
   // and none of those is a template.
-  if (requested !== undefined) return requested.split(',').map((t) => t.trim());
+  if (requested !== undefined) {
+    const listed = requested.split(',');
+    if (listed.length > MAX_TEMPLATES) {
+      throw new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(requested)}' for annotation '${TEMPLATES_ANNOTATION}': ${listed.length} templates, more than the ${MAX_TEMPLATES} a pod may select`);
+    }
+    return listed.map((t) => t.trim());
+  }
   const selected = ((cfg.injector.defaultTemplates as string[] | undefined) ?? ['sidecar']).map((t) => t.trim()).filter((t) => t !== '');
   return selected.length > 0 ? selected : ['sidecar'];
 }
@@ -193,8 +194,8 @@ function renderTemplates(pod: Pod, cfg: InjectorConfig, ctx: RenderContext): { m
   const custom = (cfg.injector.templates ?? {}) as Record<string, string>;
   for (const name of selectTemplates(pod, cfg)) {
     let fragment: JsonObject;
-    if (name in custom && !(name in BUILTIN)) fragment = renderCustomTemplate(name, custom[name]!, pod);
-    else if (name in BUILTIN) fragment = fragmentPod(BUILTIN[name]!(ctx));
+    if (Object.hasOwn(custom, name) && !Object.hasOwn(BUILTIN, name)) fragment = renderCustomTemplate(name, custom[name]!, pod);
+    else if (Object.hasOwn(BUILTIN, name)) fragment = fragmentPod(BUILTIN[name]!(ctx));
     else throw new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(pod.metadata?.annotations?.[TEMPLATES_ANNOTATION] ?? name)}' for annotation '${TEMPLATES_ANNOTATION}': template '${shownValue(name)}', which is not defined (built in: ${Object.keys(BUILTIN).join(', ')}; configured: ${Object.keys(custom).join(', ') || 'none'})`);
     listed = overlayObject(listed, fragment, true);
     merged = foldIntoInitContainers(overlayObject(moveToInitContainers(merged, fragment), fragment, true));
@@ -271,13 +272,14 @@ function userOverlay(container: JsonObject): JsonObject {
 }
 
 function canonicalResources(container: JsonObject): JsonObject {
-  const resources = container.resources as JsonObject | undefined;
-  if (resources === undefined) return container;
+  const resources: unknown = container.resources;
+  if (typeof resources !== 'object' || resources === null) return container;
   const out: JsonObject = {};
   for (const [section, quantities] of Object.entries(resources)) {
-    out[section] = typeof quantities === 'object' && quantities !== null
-      ? Object.fromEntries(Object.entries(quantities).map(([k, q]) => [k, goQuantityString(q as string)]))
-      : quantities;
+    // A user's invalid quantity is left as it is, for the type check to name.
+    setOwn(out, section, typeof quantities === 'object' && quantities !== null
+      ? Object.fromEntries(Object.entries(quantities).map(([k, q]) => [k, isValidQuantity(q as string) ? goQuantityString(q as string) : q]))
+      : quantities);
   }
   return { ...container, resources: out };
 }
@@ -394,6 +396,10 @@ function findProxy(pod: Pod): JsonObject | undefined {
   return [...((pod.spec?.initContainers ?? []) as JsonObject[]), ...((pod.spec?.containers ?? []) as JsonObject[])].find((c) => c.name === 'istio-proxy');
 }
 
+function hasEnv(container: JsonObject, name: string): boolean {
+  return ((container.env ?? []) as JsonObject[]).some((e) => e.name === name);
+}
+
 function setEnv(container: JsonObject, name: string, value: string): void {
   const env = ((container.env ?? []) as JsonObject[]).filter((e) => e.name !== name);
   env.push({ name, value });
@@ -484,6 +490,9 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   // network, the Prometheus merge, then probe rewriting.
   applyClusterInfo(merged, ctx, proxy);
   applyPrometheusMerge(merged, ctx, proxy);
+  if (proxy !== undefined && previous.unreadableScrape !== undefined && !hasEnv(proxy, 'ISTIO_PROMETHEUS_ANNOTATIONS')) {
+    setEnv(proxy, 'ISTIO_PROMETHEUS_ANNOTATIONS', previous.unreadableScrape);
+  }
   // Where Istio would point the probes at port 0 (a status port annotation of "0", or one Go's
   // Atoi cannot read), which the apiserver refuses, they are left as they are.
   if (proxy !== undefined && ctx.probePort > 0 && probeRewriteEnabled(merged, ctx)) {
@@ -494,7 +503,8 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
     keepProbeDefaults(merged, ctx.probePort, previous.probes);
     if (probers !== '') setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', probers);
   }
-  for (const [key, value] of Object.entries((cfg.injector.injectedAnnotations ?? {}) as Record<string, string>)) meta.annotations[key] = value;
+  if (proxy !== undefined && previous.unreadableProbers !== undefined) setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', previous.unreadableProbers);
+  for (const [key, value] of Object.entries((cfg.injector.injectedAnnotations ?? {}) as Record<string, string>)) setOwn(meta.annotations, key, value);
   // Istio records the overrides only on a pod that carries no status annotation (whatever its
   // value); a re-injected pod keeps the record it has.
   if (Object.keys(overrideRecord).length > 0 && req.pod.metadata?.annotations?.[STATUS_ANNOTATION] === undefined) {

@@ -27,11 +27,10 @@ export function workingCopy(pod: Pod): Pod {
   }
   if (isMap(pod.spec)) {
     const spec: JsonObject = { ...pod.spec };
-    for (const list of ['initContainers', 'containers'] as const) {
-      if (Array.isArray(spec[list])) spec[list] = (spec[list] as unknown[]).map(copyContainer);
-    }
-    for (const list of ['volumes', 'imagePullSecrets'] as const) {
-      if (Array.isArray(spec[list])) spec[list] = [...(spec[list] as unknown[])];
+    for (const list of ['initContainers', 'containers', 'volumes', 'imagePullSecrets'] as const) {
+      // Go reads `null` as an empty list (and the apiserver, encoding it again, leaves it out).
+      if (spec[list] === null) delete spec[list];
+      else if (Array.isArray(spec[list])) spec[list] = list.endsWith('ontainers') ? (spec[list] as unknown[]).map(copyContainer) : [...(spec[list] as unknown[])];
     }
     copy.spec = spec;
   }

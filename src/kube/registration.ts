@@ -38,9 +38,10 @@ function stripServerFields(config: any): any {
 
 /**
  * Sets every webhook's caBundle of the named configuration to `bundle` (PEM) when it differs.
- * Returns whether it wrote; a conflicting concurrent write is left for the next round.
+ * Returns whether it wrote, and the configuration as stored afterwards; a conflicting concurrent
+ * write is left for the next round.
  */
-export async function syncCaBundle(clients: KubeClients, name: string, bundle: string): Promise<boolean> {
+export async function syncCaBundle(clients: KubeClients, name: string, bundle: string): Promise<{ written: boolean; configuration: any }> {
   const encoded = Buffer.from(bundle).toString('base64');
   const current = plain(await clients.admission.readMutatingWebhookConfiguration({ name }));
   let changed = false;
@@ -50,7 +51,11 @@ export async function syncCaBundle(clients: KubeClients, name: string, bundle: s
       changed = true;
     }
   }
-  if (!changed) return false;
-  await clients.admission.replaceMutatingWebhookConfiguration({ name, body: current });
-  return true;
+  if (!changed) return { written: false, configuration: current };
+  return { written: true, configuration: plain(await clients.admission.replaceMutatingWebhookConfiguration({ name, body: current })) };
+}
+
+/** The configuration, read as it is stored. */
+export async function readWebhookConfiguration(clients: KubeClients, name: string): Promise<any> {
+  return plain(await clients.admission.readMutatingWebhookConfiguration({ name }));
 }

@@ -109,8 +109,8 @@ function service(values: InstallValues, release: Release, metadata: Record<strin
     kind: 'Service',
     metadata,
     spec: {
-      type: 'ClusterIP',
-      selector: selectorLabels(release),
+      // With an externalName the apiserver calls that host, still verifying the Service's DNS name.
+      ...(values.service.externalName !== '' ? { type: 'ExternalName', externalName: values.service.externalName } : { type: 'ClusterIP', selector: selectorLabels(release) }),
       ports: [
         { name: 'https', port: values.service.port, targetPort: 'https', protocol: 'TCP' },
         { name: 'http-monitoring', port: values.server.monitoringPort, targetPort: 'http-monitoring', protocol: 'TCP' },
@@ -122,7 +122,7 @@ function service(values: InstallValues, release: Release, metadata: Record<strin
 /** The `serve` arguments; the chart's deployment template spells out the same list. */
 export function serverArgs(values: InstallValues, release: Release, name: string): string[] {
   const s = values.server;
-  const args = ['serve', '--host', '0.0.0.0', '--port', String(s.port), '--monitoring-port', String(s.monitoringPort), '--config-dir', PATHS.configDir, '--log-level', s.logLevel, '--on-internal-error', s.onInternalError, '--shutdown-grace-seconds', String(s.shutdownGraceSeconds)];
+  const args = ['serve', '--host', '0.0.0.0', '--port', String(s.port), '--monitoring-port', String(s.monitoringPort), '--config-dir', PATHS.configDir, '--log-level', s.logLevel, '--on-internal-error', s.onInternalError, '--review-budget-share', String(s.reviewBudgetShare), '--review-watchdog-bytes', String(s.reviewWatchdogBytes), '--shutdown-grace-seconds', String(s.shutdownGraceSeconds)];
   args.push('--tls-cert-file', `${PATHS.certsDir}/tls.crt`, '--tls-key-file', `${PATHS.certsDir}/tls.key`);
   if (values.certificates.mode === 'server') {
     // The CA comes from the same Secret (key ca.crt); one elected replica writes the caBundle.
@@ -203,8 +203,8 @@ function certManager(values: InstallValues, release: Release, name: string): Man
     spec: {
       secretName: tlsSecretName(values, release),
       dnsNames: [`${name}.${release.namespace}.svc`, `${name}.${release.namespace}.svc.cluster.local`],
-      duration: cm.duration,
-      renewBefore: cm.renewBefore,
+      ...(cm.duration ? { duration: cm.duration } : {}),
+      ...(cm.renewBefore ? { renewBefore: cm.renewBefore } : {}),
       privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
       issuerRef,
     },
@@ -227,6 +227,7 @@ function webhookConfiguration(values: InstallValues, release: Release, name: str
     timeoutSeconds: w.timeoutSeconds,
     reinvocationPolicy: w.reinvocationPolicy,
     webhookName: w.name,
+    namespaceLabel: w.namespaceLabel,
     excludedNamespaces: w.excludedNamespaces,
     labels: labels(values, release),
     ...(mode === 'cert-manager' ? { annotations: { 'cert-manager.io/inject-ca-from': `${release.namespace}/${name}` } } : {}),

@@ -4,7 +4,7 @@
  * `sidecar-injector manifests` and `helm install` produce the same resources from the same defaults.
  */
 import type { FailurePolicy, ReinvocationPolicy } from './webhook-configuration.js';
-import { WEBHOOK_DEFAULTS } from './webhook-configuration.js';
+import { NAMESPACE_LABEL, WEBHOOK_DEFAULTS } from './webhook-configuration.js';
 
 /** Where the serving certificate comes from. */
 export type CertificateMode = 'secret' | 'cert-manager' | 'server';
@@ -18,17 +18,26 @@ export interface InstallValues {
   imagePullSecrets: { name: string }[];
   replicaCount: number;
   podDisruptionBudget: { minAvailable: number };
-  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  resources: { requests?: Record<string, string>; limits?: Record<string, string> };
   nodeSelector: Record<string, string>;
   tolerations: Record<string, unknown>[];
-  server: { port: number; monitoringPort: number; logLevel: string; onInternalError: 'allow' | 'deny'; shutdownGraceSeconds: number };
-  service: { port: number };
-  webhook: { name: string; failurePolicy: FailurePolicy; timeoutSeconds: number; reinvocationPolicy: ReinvocationPolicy; excludedNamespaces: string[] };
+  server: { port: number; monitoringPort: number; logLevel: string; onInternalError: 'allow' | 'deny'; reviewBudgetShare: number; reviewWatchdogBytes: number; shutdownGraceSeconds: number };
+  /** externalName: '' selects the chart's pods; a host makes the Service an ExternalName one. */
+  service: { port: number; externalName: string };
+  webhook: {
+    name: string;
+    failurePolicy: FailurePolicy;
+    timeoutSeconds: number;
+    reinvocationPolicy: ReinvocationPolicy;
+    namespaceLabel: { key: string; value: string };
+    excludedNamespaces: string[];
+  };
   certificates: {
     mode: CertificateMode;
     secretName: string;
     caBundle: string;
-    certManager: { issuerRef: { name?: string; kind?: string; group?: string }; duration: string; renewBefore: string };
+    /** duration and renewBefore may be removed (null in a values file): cert-manager's defaults apply. */
+    certManager: { issuerRef: { name?: string; kind?: string; group?: string }; duration?: string; renewBefore?: string };
   };
   config: { values: Record<string, unknown>; config: Record<string, unknown>; mesh: Record<string, unknown> };
 }
@@ -44,13 +53,14 @@ export function defaultValues(): InstallValues {
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
     nodeSelector: {},
     tolerations: [],
-    server: { port: 9443, monitoringPort: 15014, logLevel: 'info', onInternalError: 'allow', shutdownGraceSeconds: 20 },
-    service: { port: WEBHOOK_DEFAULTS.port },
+    server: { port: 9443, monitoringPort: 15014, logLevel: 'info', onInternalError: 'allow', reviewBudgetShare: 0.5, reviewWatchdogBytes: 65536, shutdownGraceSeconds: 20 },
+    service: { port: WEBHOOK_DEFAULTS.port, externalName: '' },
     webhook: {
       name: WEBHOOK_DEFAULTS.webhookName,
       failurePolicy: WEBHOOK_DEFAULTS.failurePolicy,
       timeoutSeconds: WEBHOOK_DEFAULTS.timeoutSeconds,
       reinvocationPolicy: WEBHOOK_DEFAULTS.reinvocationPolicy,
+      namespaceLabel: { ...NAMESPACE_LABEL },
       excludedNamespaces: [],
     },
     certificates: { mode: 'secret', secretName: '', caBundle: '', certManager: { issuerRef: {}, duration: '2160h', renewBefore: '360h' } },

@@ -33,6 +33,8 @@ export interface WebhookConfigurationOptions {
   reinvocationPolicy?: ReinvocationPolicy;
   /** Fully qualified webhook name. Default `namespace.sidecar-injector.istio.io`. */
   webhookName?: string;
+  /** The namespace label that turns injection on. Default `istio-injection=enabled`. */
+  namespaceLabel?: { key: string; value: string };
   /** Extra namespaces never injected, besides kube-system and the injector's own. */
   excludedNamespaces?: string[];
   /** metadata.labels and metadata.annotations of the configuration. */
@@ -45,7 +47,10 @@ export interface WebhookConfigurationOptions {
  * name) may add containers, ports or probes; with `IfNeeded` the apiserver calls us once more so
  * those are covered too (probe rewriting, port exclusions). It is safe because our injection is
  * idempotent: a second review of our own output yields no patch (tested end to end). It costs one
- * extra call only when a later webhook actually changed the pod.
+ * extra call, answered without a patch, whenever something changed the pod after us: a later
+ * webhook, or the built-in plugins that the apiserver runs again once a webhook changed the pod
+ * (the ServiceAccount plugin mounts the API token into the injected containers, so that is nearly
+ * every pod).
  */
 export const DEFAULT_REINVOCATION_POLICY: ReinvocationPolicy = 'IfNeeded';
 
@@ -79,6 +84,7 @@ export function buildWebhookConfiguration(opts: WebhookConfigurationOptions = {}
   if (o.reinvocationPolicy !== 'Never' && o.reinvocationPolicy !== 'IfNeeded') {
     throw new InjectorError('USAGE', `invalid reinvocationPolicy '${String(o.reinvocationPolicy)}': expected Never or IfNeeded`);
   }
+  const namespaceLabel = opts.namespaceLabel ?? NAMESPACE_LABEL;
   const excluded = [...new Set(['kube-system', o.namespace, ...(opts.excludedNamespaces ?? [])])];
   const service: Record<string, unknown> = { name: o.serviceName, namespace: o.namespace, path: o.path, port: o.port };
   const clientConfig: Record<string, unknown> = { service };
@@ -96,7 +102,7 @@ export function buildWebhookConfiguration(opts: WebhookConfigurationOptions = {}
         clientConfig,
         rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
         namespaceSelector: {
-          matchLabels: { [NAMESPACE_LABEL.key]: NAMESPACE_LABEL.value },
+          matchLabels: { [namespaceLabel.key]: namespaceLabel.value },
           // Every namespace carries kubernetes.io/metadata.name, so this cannot be spoofed by labels.
           matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded }],
         },

@@ -6,7 +6,7 @@
  * to a change is copied (shallowly, once), everything else is shared with the input, so applying
  * a patch costs what it touches rather than the size of the pod.
  */
-import { isJsonObject } from './equal.js';
+import { isJsonObject, setOwn } from './equal.js';
 import { parsePointer } from './pointer.js';
 import type { PatchOperation } from './types.js';
 
@@ -21,8 +21,11 @@ export class PatchApplyError extends Error {
   }
 }
 
-/** Returns a new document with `ops` applied; throws PatchApplyError on the first failure. */
-export function applyPatch<T>(document: T, ops: readonly PatchOperation[]): T {
+/**
+ * Returns a new document with `ops` applied; throws PatchApplyError on the first failure.
+ * `pointers`: the ops' paths already split into segments (verification parses them once).
+ */
+export function applyPatch<T>(document: T, ops: readonly PatchOperation[], pointers?: ReadonlyArray<readonly string[]>): T {
   // Containers copied by this application: changing them cannot touch the input (or a value
   // an earlier operation added, which belongs to the caller).
   const owned = new Set<unknown>();
@@ -37,11 +40,12 @@ export function applyPatch<T>(document: T, ops: readonly PatchOperation[]): T {
     const fail = (reason: string): never => {
       throw new PatchApplyError(index, operation, reason);
     };
-    const segments = parsePointer(operation.path);
-    const last = segments.pop();
+    const segments = pointers?.[index] ?? parsePointer(operation.path);
+    const last = segments[segments.length - 1];
     if (last === undefined) fail(operation.op === 'add' ? 'add with an empty path is not allowed' : 'the whole document cannot be targeted');
     let parent: unknown = root;
-    for (const segment of segments) {
+    for (let i = 0; i < segments.length - 1; i++) {
+      const segment = segments[i]!;
       const next = child(parent, segment);
       if (!isContainer(next)) fail(`doc is missing path: "${operation.path}"`);
       const mine = own(next as object);
@@ -55,10 +59,9 @@ export function applyPatch<T>(document: T, ops: readonly PatchOperation[]): T {
   return root as T;
 }
 
+/** Spread copies own `__proto__` keys as plain properties, as the JSON they came from has them. */
 function shallowCopy(object: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(object)) copy[key] = object[key];
-  return copy;
+  return { ...object };
 }
 
 function isContainer(value: unknown): value is object {
@@ -82,11 +85,11 @@ function applyToObject(parent: Record<string, unknown>, key: string, operation: 
   const present = Object.prototype.hasOwnProperty.call(parent, key);
   switch (operation.op) {
     case 'add':
-      parent[key] = operation.value;
+      setOwn(parent, key, operation.value);
       return;
     case 'replace':
       if (!present) fail(`replace operation does not apply: doc is missing key: ${operation.path}`);
-      parent[key] = operation.value;
+      setOwn(parent, key, operation.value);
       return;
     case 'remove':
       if (!present) fail(`remove operation does not apply: doc is missing key: ${operation.path}`);

@@ -29,6 +29,25 @@ export function cloneJson<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(cloneJson) as T;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = cloneJson((value as Record<string, unknown>)[key]);
+  for (const key of Object.keys(value)) {
+    const copy = cloneJson((value as Record<string, unknown>)[key]);
+    if (key === '__proto__') setOwn(out, key, copy);
+    else out[key] = copy;
+  }
   return out as T;
+}
+
+/**
+ * `object[key] = value` as a plain own property whatever the key. JSON.parse gives request data
+ * own `__proto__` keys, but an assignment with that key replaces the object's prototype instead
+ * of setting a property (and the key vanishes from the JSON written later).
+ */
+export function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  else object[key] = value;
+}
+
+/** `object[key]` when the object has it as its own property (never an inherited one such as `constructor`). */
+export function ownValue(object: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
 }

@@ -12,7 +12,10 @@ export function parsePointer(path: string): string[] {
   if (!path.startsWith('/')) throw new Error(`invalid JSON pointer '${path}': must start with '/'`);
   const segments = path.slice(1).split('/');
   if (path.includes('~')) {
-    for (let i = 0; i < segments.length; i++) segments[i] = segments[i]!.replace(/~1/g, '/').replace(/~0/g, '~');
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i]!;
+      if (segment.includes('~')) segments[i] = segment.replaceAll('~1', '/').replaceAll('~0', '~');
+    }
   }
   return segments;
 }

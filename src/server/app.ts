@@ -12,6 +12,13 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerInjectRoutes } from './routes/inject.js';
 import { statusBody } from './status-body.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** When the body arrived (performance.now()) and its length in characters; set by the JSON parser. */
+    bodyArrival: { at: number; chars: number } | null;
+  }
+}
+
 /** Reviews of pods with large specs run to several MiB; the apiserver itself caps requests at 3 MiB objects. */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
@@ -28,6 +35,10 @@ export interface AppDeps {
   onInternalError?: 'allow' | 'deny';
   /** The injection engine (default: the real one); tests substitute a faulty one. */
   engine?: Engine;
+  /** The share of the apiserver's timeout a review may take (default 0.5; see admission/budget.ts). */
+  reviewBudgetShare?: number;
+  /** Reviews with a body at least this long run under the watchdog (default 64 KiB; 0: every review). */
+  watchdogBytes?: number;
   /** TLS options; listen.ts passes them. Without them the app speaks plain HTTP (tests' inject()). */
   https?: SecureContextOptions & { minVersion?: 'TLSv1.2' | 'TLSv1.3'; ALPNProtocols?: string[] };
 }
@@ -72,7 +83,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify(options) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  // A review's budget counts from here: the body has arrived, parsing it is the first cost.
+  app.decorateRequest('bodyArrival', null);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.bodyArrival = { at: performance.now(), chars: (body as string).length };
     try {
       done(null, parseJsonBody(body as string));
     } catch (err) {

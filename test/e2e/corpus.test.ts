@@ -74,6 +74,8 @@ if (!existsSync(CASES) && !existsSync(SAMPLES)) {
             for (const { namespace, pod } of podsOf(doc.toJS())) {
               pods++;
               ensureNamespace(namespace);
+              // As in a cluster, the service account a pod names exists (the plugin refuses it otherwise).
+              if (pod.spec.serviceAccountName) h.api.createServiceAccount(namespace, pod.spec.serviceAccountName);
               const failure = await throughChain(h, namespace, pod);
               const expected = caseInfo.expectError !== null;
               if (expected && (failure === undefined || !failure.startsWith('400'))) failures.push(`${name}: expected a denial, got ${failure ?? 'success'}`);
@@ -94,6 +96,8 @@ if (!existsSync(CASES) && !existsSync(SAMPLES)) {
           const review = JSON.parse(readFileSync(join(SAMPLES, file), 'utf8'));
           const namespace = review.request.namespace ?? 'default';
           ensureNamespace(namespace);
+          const account = review.request.object.spec?.serviceAccountName;
+          if (account) h.api.createServiceAccount(namespace, account);
           const failure = await throughChain(h, namespace, review.request.object);
           if (failure !== undefined) failures.push(`${file}: ${failure}`);
         }

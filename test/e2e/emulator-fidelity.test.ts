@@ -91,6 +91,10 @@ describe('the emulator reproduces the apiserver', () => {
     assert.equal(wire.headers['accept-encoding'], 'gzip');
     assert.equal(wire.headers['user-agent'], 'kube-apiserver-admission');
     assert.equal(wire.headers.authorization, undefined);
+    assert.equal(wire.headers.connection, undefined, 'no Connection header: Go keeps the connection open');
+    // Go's header order, and a Content-Length body (never chunked).
+    assert.deepEqual(wire.rawHeaders.filter((_, i) => i % 2 === 0), ['Host', 'User-Agent', 'Content-Length', 'Accept', 'Content-Type', 'Accept-Encoding']);
+    assert.equal(Number(wire.headers['content-length']), Buffer.byteLength(wire.rawBody));
     assert.equal(wire.alpn, 'http/1.1', 'only http/1.1 is offered, even to a server that prefers h2');
     assert.match(String(wire.tlsVersion), /^TLSv1\.[23]$/);
     assert.ok(wire.rawBody.endsWith('}\n') && !wire.rawBody.slice(0, -1).includes('\n'), 'compact JSON with a trailing newline');
@@ -99,7 +103,18 @@ describe('the emulator reproduces the apiserver', () => {
     assert.deepEqual(Object.keys(review.request), ['uid', 'kind', 'resource', 'requestKind', 'requestResource', 'namespace', 'operation', 'userInfo', 'object', 'oldObject', 'dryRun', 'options']);
     const object = review.request.object;
     assert.equal(object.metadata.name, undefined);
-    assert.equal(object.metadata.creationTimestamp, null);
+    assert.equal('creationTimestamp' in object.metadata, false, 'absent from Kubernetes 1.34 on');
+    // The field manager's record of the request, made before admission: the user's fields and
+    // the defaults, not what the in-tree plugins add.
+    assert.equal(object.metadata.managedFields.length, 1);
+    const [entry] = object.metadata.managedFields;
+    assert.equal(entry.manager, 'unknown', 'no fieldManager and no User-Agent');
+    assert.equal(entry.operation, 'Update');
+    assert.match(entry.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.deepEqual(entry.fieldsV1['f:metadata'], { 'f:generateName': {}, 'f:labels': { '.': {}, 'f:app': {} } });
+    assert.deepEqual(Object.keys(entry.fieldsV1['f:spec']['f:containers']['k:{"name":"web"}']['f:ports']), ['.', 'k:{"containerPort":80,"protocol":"TCP"}']);
+    assert.equal(entry.fieldsV1['f:spec']['f:volumes'], undefined, 'the token volume is added by admission, owned by nobody');
+    assert.deepEqual(Object.keys(review.request.userInfo.extra), ['authentication.kubernetes.io/credential-id']);
     assert.deepEqual(object.status, {});
     // Defaulted and already changed by the in-tree plugins.
     assert.equal(object.spec.serviceAccountName, 'default');
@@ -163,11 +178,16 @@ describe('the emulator reproduces the apiserver', () => {
     assert.equal(result.pod.metadata.labels['sidecar.istio.io/inject'], 'false');
   });
 
-  it('refuses a patch that is not a JSON array even under failurePolicy Ignore', async () => {
+  it('makes a patch that is not a JSON array a call error: Fail refuses the pod, Ignore admits it unchanged', async () => {
+    const handler: Handler = (r) => allow(r, { patchType: 'JSONPatch', patch: b64({ op: 'add' }) });
     await assert.rejects(
-      chain([{ name: 'first', overrides: { failurePolicy: 'Ignore' }, handler: (r) => allow(r, { patchType: 'JSONPatch', patch: b64({ op: 'add' }) }) }]),
-      (err: unknown) => err instanceof ApiError && err.code === 500 && /cannot unmarshal/.test(err.message),
+      chain([{ name: 'first', handler }]),
+      (err: unknown) =>
+        err instanceof ApiError && err.code === 500 && err.reason === 'InternalError' &&
+        err.message === 'Internal error occurred: failed calling webhook "first.tools.example.com": received undecodable patch in webhook response: json: cannot unmarshal object into Go value of type jsonpatch.Patch',
     );
+    const admitted = await chain([{ name: 'first', overrides: { failurePolicy: 'Ignore' }, handler }]);
+    assert.deepEqual(admitted.pod.spec.containers.map((c: any) => c.name), ['web']);
   });
 
   it('refuses a patch under a missing parent even under failurePolicy Ignore', async () => {
@@ -201,14 +221,16 @@ describe('the emulator reproduces the apiserver', () => {
     const retried = await chain([{ name: 'first', handler: (r) => (n++ === 0 ? { status: 503, headers: { 'retry-after': '0' }, body: { kind: 'Status', message: 'busy' } } : patchWith(r, [{ op: 'add', path: '/metadata/labels/ok', value: 'y' }])) }]);
     assert.equal(retried.pod.metadata.labels.ok, 'y');
     assert.equal(n, 2);
-    await assert.rejects(chain([{ name: 'first', handler: () => ({ status: 503, body: { kind: 'Status', message: 'busy' } }) }]), /failed calling webhook "first.tools.example.com": the server responded with status 503: busy/);
+    // A Status body with status Failure gives its message; any other body, client-go's text.
+    await assert.rejects(chain([{ name: 'first', handler: () => ({ status: 503, body: { kind: 'Status', status: 'Failure', message: 'busy' } }) }]), /failed calling webhook "first.tools.example.com": failed to call webhook: busy$/);
+    await assert.rejects(chain([{ name: 'first', handler: () => ({ status: 503, body: { kind: 'Status', message: 'busy' } }) }]), /failed calling webhook "first.tools.example.com": failed to call webhook: the server is currently unable to handle the request$/);
   });
 
   it('fails the call when the service does not resolve', async () => {
     const api = new FakeApiServer();
     api.createNamespace('shop');
     api.applyConfiguration(toolConfiguration('ghost', 'ghost', caBundle));
-    await assert.rejects(api.createPod('shop', appPod()), /failed calling webhook "ghost.tools.example.com": dial tcp: lookup ghost.tools.svc: no such host/);
+    await assert.rejects(api.createPod('shop', appPod()), /failed calling webhook "ghost.tools.example.com": failed to call webhook: Post "https:\/\/ghost.tools.svc:443\/mutate\?timeout=10s": service "ghost" not found$/);
   });
 
   it('does not call a webhook whose namespaceSelector does not match the namespace labels', async () => {
@@ -284,11 +306,14 @@ describe('the emulator decodes and defaults pods as the apiserver does', () => {
     assert.equal(imageTag('nginx@sha256:abc'), '');
   });
 
-  it('refuses objects that are not v1 Pods and keeps quantities given as numbers', () => {
-    assert.throws(() => decodePod({ apiVersion: 'v1', kind: 'Service' }), DecodeError);
-    assert.throws(() => decodePod({ apiVersion: 'v1', kind: 'Pod', spec: { containers: {} } }), DecodeError);
-    const pod = decodePod({ apiVersion: 'v1', kind: 'Pod', metadata: { labels: {} }, spec: { containers: [{ name: 'a', resources: { limits: { cpu: 1 } } }], volumes: [] } });
-    assert.deepEqual(pod.spec, { containers: [{ name: 'a', resources: { limits: { cpu: 1 } } }] });
+  it('refuses objects that are not v1 Pods with the apiserver\'s messages, and writes quantities canonical', () => {
+    assert.throws(() => decodePod({ apiVersion: 'v1', kind: 'Service' }), { message: 'converting (v1.Service) to (core.Pod): unknown conversion' });
+    assert.throws(() => decodePod({ apiVersion: 'v1', kind: 'Pod', spec: { containers: {} } }), { message: 'json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container' });
+    assert.throws(() => decodePod({ apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ ports: [{ containerPort: '80' }] }] } }), { message: 'json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32' });
+    assert.throws(() => decodePod({ apiVersion: 'v1', kind: 'Pod', metadata: { labels: { n: 5 } } }), { message: 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string' });
+    assert.throws(() => decodePod({ apiVersion: 'v1', kind: 'Pod', spec: { hostNetwork: 'yes' } }), DecodeError);
+    const pod = decodePod({ apiVersion: 'v1', kind: 'Pod', metadata: { labels: {} }, spec: { containers: [{ name: 'a', resources: { limits: { cpu: 1, memory: '0.5Gi' }, requests: { cpu: '0.25' } } }], volumes: [] } });
+    assert.deepEqual(pod.spec, { containers: [{ name: 'a', resources: { limits: { cpu: '1', memory: '512Mi' }, requests: { cpu: '250m' } } }] });
     assert.deepEqual(pod.metadata, {});
   });
 });

@@ -113,18 +113,27 @@ describe('the emulator decodes answers strictly', () => {
   const review = { apiVersion: 'admission.k8s.io/v1', request: { uid: 'u1' } };
   const body = (response: unknown, extra: object = {}) => Buffer.from(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response, ...extra }));
   const cases: Array<[string, number, Buffer, RegExp]> = [
-    ['a non-2xx status, keeping a Status message', 500, Buffer.from('{"kind":"Status","message":"boom"}'), /status 500: boom/],
-    ['an undecodable body', 200, Buffer.from('not json'), /cannot decode/],
-    ['a wrong apiVersion for v1', 200, body({ uid: 'u1', allowed: true }, { apiVersion: 'admission.k8s.io/v1beta1' }), /expected webhook response of admission.k8s.io\/v1/],
-    ['a missing response', 200, Buffer.from('{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}'), /absent/],
-    ['a patch without patchType', 200, body({ uid: 'u1', allowed: true, patch: 'W10=' }), /returned response.patch but not response.patchType/],
-    ['a patchType without patch', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch' }), /returned response.patchType but not response.patch/],
-    ['a patchType other than JSONPatch', 200, body({ uid: 'u1', allowed: true, patchType: 'MergePatch', patch: 'e30=' }), /unsupported patch type/],
-    ['a wrong kind for v1', 200, body({ uid: 'u1', allowed: true }, { kind: 'Review' }), /Kind=AdmissionReview/],
-    ['a missing uid for v1', 200, body({ allowed: true }), /expected response.uid="u1"/],
-    ['a status outside 200-206', 207, body({ uid: 'u1', allowed: true }), /status 207/],
-    ['base64 with a newline', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: 'W1\n0=' }), /padded base64/],
-    ['unpadded base64', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: 'W10' }), /padded base64/],
+    ['a non-2xx status, keeping a failed Status\'s message', 500, Buffer.from('{"kind":"Status","status":"Failure","message":"boom"}'), /^failed to call webhook: boom$/],
+    ['a 500 without a Status', 500, Buffer.from('oops'), /^failed to call webhook: an error on the server \("unknown"\) has prevented the request from succeeding$/],
+    ['a 404 without a Status', 404, Buffer.from('{}'), /^failed to call webhook: the server could not find the requested resource$/],
+    ['a 302', 302, Buffer.from('moved'), /^failed to call webhook: the server responded with the status code 302 but did not return more information$/],
+    ['an undecodable body', 200, Buffer.from('not json'), /^failed to call webhook: couldn't get version\/kind; json parse error: json: cannot unmarshal string into Go value of type struct/],
+    ['an empty body', 200, Buffer.alloc(0), /^failed to call webhook: 0-length response with status code: 200 and content type: application\/json$/],
+    ['a v1beta1 answer to a v1 review', 200, body({ uid: 'u1', allowed: true }, { apiVersion: 'admission.k8s.io/v1beta1' }), /^failed to call webhook: converting \(v1beta1.AdmissionReview\) to \(v1.AdmissionReview\): unknown conversion$/],
+    ['an unknown apiVersion', 200, body({ uid: 'u1', allowed: true }, { apiVersion: 'foo/v1' }), /^failed to call webhook: no kind "AdmissionReview" is registered for version "foo\/v1" in scheme "pkg\/runtime\/scheme.go:111"$/],
+    ['a missing response', 200, Buffer.from('{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}'), /^received invalid webhook response: webhook response was absent$/],
+    ['a patch without patchType', 200, body({ uid: 'u1', allowed: true, patch: 'W10=' }), /^received invalid webhook response: webhook returned response.patch but not response.patchType$/],
+    ['a patchType without patch', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch' }), /^received invalid webhook response: webhook returned response.patchType but not response.patch$/],
+    ['a patchType other than JSONPatch', 200, body({ uid: 'u1', allowed: true, patchType: 'MergePatch', patch: Buffer.from('[{"op":"add","path":"/a","value":1}]').toString('base64') }), /^unsupported patch type "MergePatch"$/],
+    ['an unknown kind for v1', 200, body({ uid: 'u1', allowed: true }, { kind: 'Review' }), /^failed to call webhook: no kind "Review" is registered for version "admission.k8s.io\/v1"/],
+    ['a missing kind for v1', 200, Buffer.from('{"apiVersion":"admission.k8s.io/v1","response":{"uid":"u1","allowed":true}}'), /^received invalid webhook response: expected webhook response of admission.k8s.io\/v1, Kind=AdmissionReview, got admission.k8s.io\/v1, Kind=$/],
+    ['a missing uid for v1', 200, body({ allowed: true }), /^received invalid webhook response: expected response.uid="u1", got ""$/],
+    ['a status outside 200-206', 207, body({ uid: 'u1', allowed: true }), /status code 207/],
+    ['unpadded base64', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: 'W10' }), /^failed to call webhook: illegal base64 data at input byte 0$/],
+    ['a character outside base64', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: 'W1*=' }), /^failed to call webhook: illegal base64 data at input byte 2$/],
+    ['a patch that is not a JSON array', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: Buffer.from('{}').toString('base64') }), /^received undecodable patch in webhook response: json: cannot unmarshal object into Go value of type jsonpatch.Patch$/],
+    ['a patch that is not JSON', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: Buffer.from('nope').toString('base64') }), /^received undecodable patch in webhook response: invalid character 'o' in literal null \(expecting 'u'\)$/],
+    ['a patch with an operation that is not an object', 200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: Buffer.from('[1]').toString('base64') }), /^received undecodable patch in webhook response: json: cannot unmarshal number into Go value of type jsonpatch.Operation$/],
   ];
   for (const [name, status, payload, message] of cases) {
     it(`fails the call on ${name}`, () => {
@@ -135,22 +144,27 @@ describe('the emulator decodes answers strictly', () => {
   }
   it('treats a missing allowed as a denial with a code of at least 400', () => {
     const outcome = decodeAnswer(200, body({ uid: 'u1', status: { code: 200, message: 'm' } }), review, 'w.example.io');
-    assert.deepEqual(outcome, { kind: 'denied', code: 400, message: 'admission webhook "w.example.io" denied the request: m', warnings: [], auditAnnotations: {} });
+    assert.deepEqual(outcome, { kind: 'denied', code: 400, reason: '', message: 'admission webhook "w.example.io" denied the request: m', warnings: [], auditAnnotations: {} });
     const bare = decodeAnswer(200, body({ uid: 'u1', allowed: false, status: { code: 409 } }), review, 'w.example.io');
-    assert.deepEqual(bare, { kind: 'denied', code: 409, message: 'admission webhook "w.example.io" denied the request without explanation', warnings: [], auditAnnotations: {} });
+    assert.deepEqual(bare, { kind: 'denied', code: 409, reason: '', message: 'admission webhook "w.example.io" denied the request without explanation', warnings: [], auditAnnotations: {} });
+    const byReason = decodeAnswer(200, body({ uid: 'u1', allowed: false, status: { code: 600, reason: 'Forbidden' } }), review, 'w.example.io');
+    assert.deepEqual(byReason, { kind: 'denied', code: 600, reason: 'Forbidden', message: 'admission webhook "w.example.io" denied the request: Forbidden', warnings: [], auditAnnotations: {} });
   });
 
-  it('accepts an empty patch without patchType, and v1beta1 answers without uid or apiVersion checks', () => {
+  it('accepts an empty patch without patchType, base64 with line breaks, and v1beta1 answers without uid or apiVersion checks', () => {
     assert.equal(decodeAnswer(200, body({ uid: 'u1', allowed: true, patch: '' }), review, 'w.example.io').kind, 'allowed');
+    // Go's base64 decoder skips CR and LF.
+    assert.deepEqual(decodeAnswer(200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: 'W3si\nb3AiOiJ0ZXN0IiwicGF0aCI6Ii9hIiwidmFsdWUiOjF9XQ==' }), review, 'w.example.io'), { kind: 'patched', ops: [{ op: 'test', path: '/a', value: 1 }], warnings: [], auditAnnotations: {} });
+    // An empty JSON array or null is no change, whatever the patchType says.
+    for (const patch of ['[]', 'null']) assert.equal(decodeAnswer(200, body({ uid: 'u1', allowed: true, patchType: 'Foo', patch: Buffer.from(patch).toString('base64') }), review, 'w.example.io').kind, 'allowed');
     const v1beta1 = { apiVersion: 'admission.k8s.io/v1beta1', request: { uid: 'u1' } };
     assert.equal(decodeAnswer(200, Buffer.from('{"response":{"allowed":true}}'), v1beta1, 'w.example.io').kind, 'allowed');
   });
 
-  it('makes a patch that is not a JSON array of operations an internal error, not a call error', () => {
-    for (const patch of ['{}', '[1]', 'x']) {
-      const outcome = decodeAnswer(200, body({ uid: 'u1', allowed: true, patchType: 'JSONPatch', patch: Buffer.from(patch).toString('base64') }), review, 'w.example.io');
-      assert.equal(outcome.kind, 'invalid-patch', patch);
-    }
+  it('keeps the warnings of an answer whose patch is undecodable (they are recorded first)', () => {
+    const outcome = decodeAnswer(200, body({ uid: 'u1', allowed: true, warnings: ['w'], patchType: 'JSONPatch', patch: Buffer.from('{}').toString('base64') }), review, 'w.example.io');
+    assert.equal(outcome.kind, 'failed');
+    assert.deepEqual(outcome.warnings, ['w']);
   });
 });
 
@@ -174,8 +188,8 @@ describe('the emulator validates configurations and pods', () => {
 
   it('finds mounts of missing volumes and empty containers', () => {
     const problems = validatePod({ metadata: { name: 'p' }, spec: { containers: [], initContainers: [{ name: 'i', image: 'x', volumeMounts: [{ name: 'v', mountPath: '/v' }] }] } }).join('\n');
-    assert.match(problems, /spec.containers: Required value/);
-    assert.match(problems, /volumeMounts: Not found: "v"/);
+    assert.match(problems, /^spec.containers: Required value$/m);
+    assert.match(problems, /^spec.initContainers\[0\].volumeMounts\[0\].name: Not found: "v"$/m);
   });
 });
 

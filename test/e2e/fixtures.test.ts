@@ -69,6 +69,7 @@ describe('our own pod fixtures through a chain of webhooks', () => {
   for (const file of files) {
     it(`injects ${file} once, validly, and reinvocation changes nothing`, async () => {
       const input = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
+      if (input.spec.serviceAccountName) h.api.createServiceAccount('shop', input.spec.serviceAccountName);
       const { pod, calls } = await h.api.createPod('shop', input);
       const ours = calls.filter((c) => c.webhook === OURS);
       assert.equal(ours[0]?.outcome.kind, 'patched');

@@ -140,7 +140,9 @@ export async function check<T>(property: fc.IAsyncProperty<T>, runs: number): Pr
   try {
     await fc.assert(property, { numRuns: runs, seed: SEED });
   } catch (err) {
-    (err as Error).message = `replay with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}${STRICT ? ' FUZZ_STRICT=1' : ''} node scripts/run-tests.mjs test/fuzz\n${(err as Error).message}`;
+    // fast-check keeps the property's own failure as the cause; the test reporter shows only the message.
+    const cause = (err as Error).cause instanceof Error ? `\nfailure: ${((err as Error).cause as Error).message.slice(0, 2000)}` : '';
+    (err as Error).message = `replay with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}${STRICT ? ' FUZZ_STRICT=1' : ''} node scripts/run-tests.mjs test/fuzz\n${(err as Error).message}${cause}`;
     throw err;
   }
 }

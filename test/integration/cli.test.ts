@@ -32,9 +32,10 @@ describe('sidecar-injector CLI', () => {
     assert.match(run.stderr, /unknown command 'frobnicate'/);
   });
 
-  it('serve creates dev certificates, answers reviews, and exits 0 on SIGTERM', async () => {
+  it('serve creates dev certificates, answers reviews (each under the watchdog here), and exits 0 on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'serve-'));
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--monitoring-port', '0', '--shutdown-delay-seconds', '0', '--certs-dir', dir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const flags = ['--port', '0', '--monitoring-port', '0', '--shutdown-delay-seconds', '0', '--certs-dir', dir, '--log-level', 'info', '--review-budget-share', '0.25', '--review-watchdog-bytes', '0'];
+    const child = spawn(process.execPath, [CLI, 'serve', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       const url = await new Promise<string>((resolve, reject) => {
@@ -50,7 +51,7 @@ describe('sidecar-injector CLI', () => {
         });
       });
       const ca = await readFile(join(dir, 'ca.crt'));
-      const res = await httpsRequest(`${url}/inject`, { ca, method: 'POST', body: reviewFixtureText('pod-plain'), headers: { 'content-type': 'application/json' } });
+      const res = await httpsRequest(`${url}/inject?timeout=10s`, { ca, method: 'POST', body: reviewFixtureText('pod-plain'), headers: { 'content-type': 'application/json' } });
       assert.equal(res.status, 200);
       const patch = JSON.parse(Buffer.from(JSON.parse(res.body).response.patch, 'base64').toString());
       assert.ok(patch.some((op: any) => op.path === '/spec/initContainers'));
@@ -68,9 +69,23 @@ describe('sidecar-injector CLI usage errors', () => {
     assert.match(run.stderr, /error \[USAGE\]: Unknown option '--prot'/);
   });
 
+  it('a review budget share outside (0, 1] and a watchdog size that is not a number are refused', () => {
+    for (const [flag, value] of [['--review-budget-share', '0'], ['--review-budget-share', '1.5'], ['--review-budget-share', 'half'], ['--review-watchdog-bytes', 'lots']]) {
+      const run = spawnSync(process.execPath, [CLI, 'serve', flag!, value!], { encoding: 'utf8' });
+      assert.equal(run.status, 2, `${flag} ${value}`);
+      assert.match(run.stderr, new RegExp(`invalid value '${value}' for ${flag}`));
+    }
+  });
+
   it('an invalid port is refused before anything starts', () => {
     const run = spawnSync(process.execPath, [CLI, 'serve', '--port', '99999'], { encoding: 'utf8' });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /invalid value '99999' for --port/);
+  });
+
+  it('a Lease shorter than 3 seconds is refused: its holder renews every third of it', () => {
+    const run = spawnSync(process.execPath, [CLI, 'serve', '--manage-ca-bundle', '--lease-duration-seconds', '2'], { encoding: 'utf8' });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /invalid value '2' for --lease-duration-seconds: expected an integer from 3 to 3600/);
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { generateCa } from '../../src/certs/generate.js';
+import { generateCa, generateServingCert } from '../../src/certs/generate.js';
 import { CaBundleManager } from '../../src/kube/ca-bundle-manager.js';
 import { connect } from '../../src/kube/client.js';
 import { tryAcquireLease } from '../../src/kube/lease.js';
@@ -113,6 +113,42 @@ describe('against a Kubernetes API', () => {
     } finally {
       manager.stop();
     }
+  });
+
+  it('tells every replica, holder or not, whether the published caBundle trusts a certificate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trust-'));
+    const first = await generateCa();
+    const second = await generateCa();
+    const leaf = await generateServingCert(second, { sans: ['injector.ns.svc'] });
+    await writeFile(join(dir, 'ca.crt'), first.cert);
+    const lease = { name: 'trust', namespace: 'istio-system' };
+    const published: string[] = [];
+    const make = (identity: string) =>
+      new CaBundleManager({ clients: connect(api.kubeconfigFile), configName: 'sidecar-injector', caFile: join(dir, 'ca.crt'), lease: { ...lease, identity }, logger: silent, intervalMs: 3_600_000, onPublished: () => published.push(identity) });
+    const holder = make('holder');
+    const other = make('other');
+    await holder.start();
+    await other.start();
+    try {
+      assert.equal(holder.leader, true);
+      assert.equal(other.leader, false);
+      assert.deepEqual([holder.trusts(leaf.cert), other.trusts(leaf.cert)], [false, false], 'signed by a CA not published yet');
+      // The Secret brings the new CA: the holder publishes it with the old one, the other sees it.
+      await writeFile(join(dir, 'ca.crt'), second.cert);
+      const count = published.length;
+      await holder.sync();
+      assert.equal(holder.trusts(leaf.cert), true);
+      await eventually(() => other.trusts(leaf.cert));
+      assert.ok(published.slice(count).includes('other'), 'the other replica was told');
+    } finally {
+      holder.stop();
+      other.stop();
+    }
+  });
+
+  it('renews the Lease every third of its duration by default', () => {
+    const manager = new CaBundleManager({ clients: connect(api.kubeconfigFile), configName: 'x', caFile: 'x', lease: { name: 'x', namespace: 'x', identity: 'x', durationSeconds: 9 }, logger: silent });
+    assert.equal(manager.roundMs(), 3000);
   });
 
   it('lets only one of two replicas hold the Lease, and hands it over when the holder stops renewing', async () => {

@@ -3,13 +3,24 @@
  * Istio's Go code (strconv, strings.TrimSpace) accepts or refuses it.
  */
 
-// unicode.IsSpace: ASCII whitespace, U+0085, U+00A0 and the Unicode space separators.
-const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000';
-const GO_TRIM = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'g');
+/** unicode.IsSpace: ASCII whitespace, U+0085, U+00A0 and the Unicode space separators. */
+function isGoSpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0x85) return false;
+  return code === 0x85 || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000;
+}
 
-/** strings.TrimSpace. JavaScript's trim() also strips U+FEFF and keeps U+0085, Go does the opposite. */
+/**
+ * strings.TrimSpace. JavaScript's trim() also strips U+FEFF and keeps U+0085, Go does the opposite.
+ * A scan from both ends, not a regular expression: `[spaces]+$` is retried at every start, which
+ * takes quadratic time on a long run of spaces followed by anything else.
+ */
 export function goTrimSpace(value: string): string {
-  return value.replace(GO_TRIM, '');
+  let start = 0;
+  let end = value.length;
+  while (start < end && isGoSpace(value.charCodeAt(start))) start++;
+  while (end > start && isGoSpace(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
 }
 
 /** strconv.ParseUint(value, 10, bits): ASCII digits only, no sign, no spaces, at most 2^bits - 1. */

@@ -38,11 +38,11 @@ export function proxyConfigProblem(value: string): string | undefined {
   if (fields.configPath === '') problems.push('config path must be set');
   if (fields.binaryPath === '') problems.push('binary path must be set');
   if (fields.serviceCluster === '') problems.push('service cluster must be specified');
-  if ('discoveryAddress' in fields) {
+  if (Object.hasOwn(fields, 'discoveryAddress')) {
     const problem = fields.discoveryAddress === '' ? 'discovery address must be set to the proxy discovery service' : addressProblem(fields.discoveryAddress);
     if (problem !== undefined) problems.push(`invalid discovery address: ${problem}`);
   }
-  if ('drainDuration' in fields) {
+  if (Object.hasOwn(fields, 'drainDuration')) {
     // Go's duration syntax (`45s`, `1m30s`), then Istio's rules on the value.
     const nanos = typeof fields.drainDuration === 'string' ? goDurationNanos(fields.drainDuration) : undefined;
     if (nanos === undefined) problems.push(`invalid drain duration: '${String(fields.drainDuration)}' is not a duration such as 45s`);
@@ -51,7 +51,7 @@ export function proxyConfigProblem(value: string): string | undefined {
     else if (nanos % 1_000_000_000n !== 0n) problems.push('drain time only supports durations to seconds precision');
   }
   for (const [field, label] of [['proxyAdminPort', 'proxy admin port'], ['statusPort', 'status port']] as const) {
-    if (!(field in fields)) continue;
+    if (!Object.hasOwn(fields, field)) continue;
     const problem = portProblem(fields[field]);
     if (problem !== undefined) problems.push(`invalid ${label}: ${problem}`);
   }

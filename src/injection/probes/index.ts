@@ -7,6 +7,7 @@
  */
 import type { JsonObject, Pod } from '../types.js';
 import { parseGoBool } from '../annotations/go-text.js';
+import { readProbers } from '../previous-injection.js';
 import { goMap } from './go-json.js';
 import { HOOKS, PROBES, handlerOf, proberJson, proberUrl, resolvePorts, type Prober } from './prober.js';
 
@@ -95,19 +96,10 @@ function isObject(value: unknown): value is JsonObject {
  * is kept unchanged, as Istio does.
  */
 export function mergeAppProbers(existing: string, fresh: Map<string, string>): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(existing);
-  } catch {
-    return existing;
-  }
-  if (!isObject(parsed)) return parsed === null ? goMap(fresh) : existing;
+  const recorded = readProbers(existing);
+  if (recorded === undefined) return existing;
   const merged = new Map(fresh);
-  for (const [key, value] of Object.entries(parsed)) {
-    if (value === null) merged.set(key, 'null');
-    else if (isObject(value)) merged.set(key, proberJson(value as Prober));
-    else return existing;
-  }
+  for (const [key, value] of Object.entries(recorded)) merged.set(key, value === null ? 'null' : proberJson(value as Prober));
   return goMap(merged);
 }
 

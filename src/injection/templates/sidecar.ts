@@ -4,11 +4,11 @@
  * secrets) that `merge.ts` lays over the pod.
  */
 import { InjectorError } from '../../errors.js';
-import { shownValue } from '../annotations/shown-value.js';
 import { goQuantityString } from '../go-quantity.js';
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
 import { proxyConfigJson } from '../proxy-config.js';
+import { readUserJsonMap } from '../user-volumes.js';
 import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
 
@@ -65,7 +65,10 @@ export function truthy(value: unknown): boolean {
 }
 
 export function sortedEnv(map: Record<string, unknown> | undefined): JsonObject[] {
-  return Object.keys(map ?? {})
+  // A value read from an annotation may be anything JSON: only a map (or a list, by index, as Go's
+  // range reads it) gives variables.
+  if (typeof map !== 'object' || map === null) return [];
+  return Object.keys(map)
     .sort()
     .map((name) => ({ name, value: String(map![name]) }));
 }
@@ -381,25 +384,7 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
 
 export function userJsonMap(ctx: RenderContext, key: string): Array<[string, JsonObject]> {
   const raw = ctx.annotations[key];
-  if (raw === undefined) return [];
-  // Istio's template reads the JSON where it writes the volumes (or mounts): values it cannot
-  // write as a volume's fields make it fail, so only pods whose templates read it are refused.
-  const refuse = (why: string) => new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(raw)}' for annotation '${key}': ${why}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw refuse('not valid JSON (expected an object keyed by volume name)');
-  }
-  // `null` reads as no entries, as in Istio's template; a list's entries are named by index.
-  if (parsed === null) return [];
-  if (typeof parsed !== 'object') throw refuse('not a JSON object keyed by volume name');
-  const entries: Array<[string, unknown]> = Array.isArray(parsed)
-    ? parsed.map((entry, i) => [String(i), entry])
-    : Object.keys(parsed).sort().map((name) => [name, (parsed as Record<string, unknown>)[name]]);
-  const bad = entries.find(([, v]) => typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length === 0);
-  if (bad !== undefined) throw refuse(`entry '${bad[0]}' is not an object of volume fields`);
-  return entries as Array<[string, JsonObject]>;
+  return raw === undefined ? [] : readUserJsonMap(raw, key);
 }
 
 export function proxyMounts(ctx: RenderContext): JsonObject[] {
@@ -488,8 +473,9 @@ export function appendMultusNetwork(existing: string, network: string): string {
   const [namespace, name] = network.split('/');
   if (trimmed.startsWith('[')) {
     try {
-      const list = JSON.parse(trimmed) as Array<{ name?: string; namespace?: string }>;
-      if (list.some((n) => n.name === name && (n.namespace ?? '') === namespace)) return existing;
+      const list: unknown = JSON.parse(trimmed);
+      // Entries that are not objects (`[null]`) name no network.
+      if (Array.isArray(list) && list.some((n) => typeof n === 'object' && n !== null && n.name === name && (n.namespace ?? '') === namespace)) return existing;
     } catch {
       return existing;
     }

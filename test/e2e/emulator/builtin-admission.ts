@@ -27,13 +27,30 @@ function tokenVolume(name: string): any {
   };
 }
 
-/** ServiceAccount admission (mutates `pod` in place). */
-export function serviceAccountAdmission(pod: any): void {
+/** A ServiceAccount as the plugin reads it. */
+export interface ServiceAccount {
+  automountServiceAccountToken?: boolean;
+  imagePullSecrets?: Array<{ name: string }>;
+}
+
+/** The pod names a service account its namespace does not have: the plugin refuses it (403). */
+export class MissingServiceAccountError extends Error {}
+
+/**
+ * ServiceAccount admission (mutates `pod` in place): the default account, refusal of an account
+ * that does not exist, the token volume unless the pod or its account opts out, and the account's
+ * image pull secrets when the pod has none.
+ */
+export function serviceAccountAdmission(pod: any, namespace: string, lookup: (name: string) => ServiceAccount | undefined): void {
   const spec = pod.spec;
   if (pod.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined) return;
   if (!spec.serviceAccountName) spec.serviceAccountName = 'default';
   spec.serviceAccount = spec.serviceAccountName;
-  if (spec.automountServiceAccountToken === false) return;
+  const account = lookup(spec.serviceAccountName);
+  if (account === undefined) throw new MissingServiceAccountError(`error looking up service account ${namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`);
+  if (!(spec.imagePullSecrets?.length > 0) && (account.imagePullSecrets?.length ?? 0) > 0) spec.imagePullSecrets = account.imagePullSecrets!.map((s) => ({ name: s.name }));
+  // The pod's own setting wins; without one, the account's.
+  if ((spec.automountServiceAccountToken ?? account.automountServiceAccountToken) === false) return;
   const existing = (spec.volumes ?? []).find((v: any) => typeof v?.name === 'string' && v.name.startsWith(TOKEN_VOLUME_PREFIX));
   const volumeName: string = existing?.name ?? `${TOKEN_VOLUME_PREFIX}${randomSuffix()}`;
   let needsVolume = false;
@@ -65,9 +82,9 @@ export function priorityAdmission(pod: any): void {
 }
 
 /** Runs the in-tree mutating plugins in the apiserver's order (mutates `pod` in place). */
-export function builtinAdmission(pod: any): void {
+export function builtinAdmission(pod: any, namespace: string, lookup: (name: string) => ServiceAccount | undefined): void {
   if (pod?.spec === undefined || pod.spec === null) return;
-  serviceAccountAdmission(pod);
+  serviceAccountAdmission(pod, namespace, lookup);
   defaultTolerationSeconds(pod);
   priorityAdmission(pod);
 }

@@ -72,6 +72,8 @@ export interface WireRequest {
   method: string;
   url: string;
   headers: Record<string, string | string[] | undefined>;
+  /** Header names and values as sent, alternating (node's `rawHeaders`). */
+  rawHeaders: string[];
   rawBody: string;
   alpn: string | false | null;
   tlsVersion: string | null;
@@ -88,7 +90,7 @@ export async function startFakeWebhook(
     req.on('end', () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
       const socket = req.socket as import('node:tls').TLSSocket;
-      const wire: WireRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawBody, alpn: socket.alpnProtocol, tlsVersion: socket.getProtocol() };
+      const wire: WireRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, rawBody, alpn: socket.alpnProtocol, tlsVersion: socket.getProtocol() };
       const answer = handler(JSON.parse(rawBody), wire);
       const send = () => {
         if (res.destroyed) return;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ensureDevCertificates } from '../../../src/certs/dev.js';
-import { describeCertificate, generateCa, generateServingCert } from '../../../src/certs/generate.js';
+import { describeCertificate, generateCa, generateClientCert, generateServingCert } from '../../../src/certs/generate.js';
 
 describe('certificate generation', () => {
   it('signs a SHA-256 serving certificate with DNS and IP SANs that chains to the CA', async () => {
@@ -20,6 +20,16 @@ describe('certificate generation', () => {
     assert.deepEqual(describeCertificate(leaf.cert).subjectAltNames, ['DNS:svc.ns.svc', 'IP Address:127.0.0.1']);
     const lifetimeDays = (Date.parse(leafCert.validTo) - Date.parse(leafCert.validFrom)) / 86_400_000;
     assert.equal(Math.round(lifetimeDays), 2);
+  });
+
+  it('signs a client certificate whose subject names the user (CN) and groups (O), for client authentication only', async () => {
+    const ca = await generateCa();
+    const client = await generateClientCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters', 'team'] });
+    const cert = new X509Certificate(client.cert);
+    assert.ok(cert.verify(new X509Certificate(ca.cert).publicKey));
+    assert.equal(cert.subject, 'CN=kubernetes-admin\nO=system:masters\nO=team');
+    assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.2']);
+    assert.equal(cert.subjectAltName, undefined);
   });
 
   it('refuses a serving certificate without SANs', async () => {

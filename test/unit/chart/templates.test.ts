@@ -45,11 +45,13 @@ describe('chart templates', () => {
   values.certificates.caBundle = 'Q0E=';
   const release = { name: 'sidecar-injector', namespace: 'istio-system' };
   const config = { values: { global: {} }, config: { policy: 'enabled' }, mesh: { defaultConfig: {} } };
-  // Every variant a template can render: the three certificate modes, and a configuration set.
+  // Every variant a template can render: the three certificate modes, a configuration set, and an
+  // ExternalName Service.
   const built = [
     ...buildManifests({ ...values, config }, release),
     ...buildManifests({ ...values, certificates: { ...values.certificates, mode: 'server' } }, release),
     ...buildManifests({ ...values, certificates: { ...values.certificates, mode: 'cert-manager' } }, release),
+    ...buildManifests({ ...values, service: { ...values.service, externalName: 'injector.example.com' } }, release),
   ];
 
   for (const file of readdirSync(DIR).filter((f) => f.endsWith('.yaml'))) {

@@ -1,5 +1,6 @@
 /**
- * No helm binary runs here, so the chart is checked by what can be checked without rendering:
+ * No helm binary runs in `npm test` (test/cluster/helm-*.test.ts render and install the chart with
+ * Helm on a real apiserver), so here the chart is checked by what can be checked without rendering:
  * values.yaml against values.schema.json, values.yaml against the `manifests` defaults, and every
  * `.Values` path and server flag the templates use against values.yaml and `serverArgs`.
  */
@@ -10,6 +11,7 @@ import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { defaultValues, serverArgs, type InstallValues } from '../../../src/manifests/index.js';
+import { VALUES_SCHEMA } from '../../../src/manifests/values-schema.js';
 
 const CHART = 'charts/sidecar-injector';
 const valuesYaml = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
@@ -49,9 +51,17 @@ describe('chart values', () => {
       ['log level', (v) => (v.server.logLevel = 'verbose')],
       ['webhook name with two segments', (v) => (v.webhook.name = 'sidecar.injector')],
       ['caBundle that is not base64', (v) => (v.certificates.caBundle = '-----BEGIN CERTIFICATE-----')],
+      ['namespace label key with a space', (v) => (v.webhook.namespaceLabel.key = 'istio injection')],
+      ['namespace label without a value', (v) => delete v.webhook.namespaceLabel.value],
+      ['externalName as a URL', (v) => (v.service.externalName = 'https://injector.example.com')],
+      ['podDisruptionBudget without minAvailable', (v) => delete v.podDisruptionBudget.minAvailable],
     ];
     for (const [what, change] of bad) assert.equal(validate(withValues(change)), false, `accepted: ${what}`);
     assert.equal(validate(withValues((v) => Object.assign(v.certificates, { mode: 'cert-manager', certManager: { issuerRef: { name: 'ca', kind: 'ClusterIssuer' } } }))), true);
+  });
+
+  it('values.schema.json is the schema `sidecar-injector manifests` checks values against', () => {
+    assert.deepEqual(schema, VALUES_SCHEMA, 'charts/sidecar-injector/values.schema.json and src/manifests/values-schema.ts differ: change both');
   });
 
   it('has exactly the defaults `sidecar-injector manifests` uses', () => {
@@ -59,15 +69,15 @@ describe('chart values', () => {
   });
 
   it('every .Values path the templates use exists in values.yaml', () => {
-    // Aliases the templates bind: $server := .Values.server, $w := .Values.webhook.
-    const aliases: Record<string, string[]> = { $server: ['server'], $w: ['webhook'], $issuer: ['certificates', 'certManager', 'issuerRef'] };
+    // Aliases the templates bind: $server := .Values.server, $w := .Values.webhook, $cm and $issuer.
+    const aliases: Record<string, string[]> = { $server: ['server'], $w: ['webhook'], $cm: ['certificates', 'certManager'], $issuer: ['certificates', 'certManager', 'issuerRef'] };
     const missing: string[] = [];
     for (const [file, text] of Object.entries(templates)) {
       for (const m of text.matchAll(/\.Values((?:\.[A-Za-z]+)+)/g)) {
         const path = m[1]!.slice(1).split('.');
         if (!has(valuesYaml, path)) missing.push(`${file}: .Values.${path.join('.')}`);
       }
-      for (const m of text.matchAll(/(\$server|\$w|\$issuer)((?:\.[A-Za-z]+)+)/g)) {
+      for (const m of text.matchAll(/(\$server|\$w|\$cm|\$issuer)((?:\.[A-Za-z]+)+)/g)) {
         const path = [...aliases[m[1]!]!, ...m[2]!.slice(1).split('.')];
         // issuerRef is free-form (name, kind, group): checked by the schema instead.
         if (m[1] !== '$issuer' && !has(valuesYaml, path)) missing.push(`${file}: ${m[0]}`);
@@ -93,10 +103,11 @@ describe('chart values', () => {
     assert.deepEqual([...new Set(templateFlags)].sort(), [...all].sort());
   });
 
-  it('excludes kube-system and the release namespace from injection and opts pods out by label', () => {
+  it('selects namespaces by the istio-injection label by default, excludes kube-system and the release namespace, and opts pods out by label', () => {
     const text = templates['mutatingwebhookconfiguration.yaml']!;
     assert.match(text, /list "kube-system" \.Release\.Namespace/);
-    assert.match(text, /istio-injection: enabled/);
+    assert.match(text, /matchLabels:\s+\{\{ \$w\.namespaceLabel\.key \| quote \}\}: \{\{ \$w\.namespaceLabel\.value \| quote \}\}/);
+    assert.deepEqual(valuesYaml.webhook.namespaceLabel, { key: 'istio-injection', value: 'enabled' });
     assert.match(text, /key: sidecar\.istio\.io\/inject\s+operator: NotIn\s+values: \["false"\]/);
     assert.match(text, /sideEffects: None/);
     // Rendered only in mode secret: the other modes own the field at run time.

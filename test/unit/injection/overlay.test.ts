@@ -69,3 +69,24 @@ describe('keyed lists with a repeated key (two variables of one name, one port f
     assert.deepEqual(keepDefaults(before, [{ name: 'X', valueFrom: fieldRef }, { name: 'X', value: 'abc' }], 'env'), before);
   });
 });
+
+describe('keys named like Object.prototype properties are plain keys', () => {
+  const parsed = (text: string) => JSON.parse(text);
+
+  it('overlayObject sets, merges and keeps __proto__, constructor and prototype as own keys', () => {
+    const base = parsed('{"__proto__":{"a":1},"constructor":{"b":1},"keep":1}');
+    const overlay = parsed('{"__proto__":{"c":2},"constructor":[1],"prototype":{"d":3}}');
+    const out = overlayObject(base, overlay);
+    assert.equal(Object.getPrototypeOf(out), Object.prototype);
+    assert.equal(JSON.stringify(out), '{"__proto__":{"a":1,"c":2},"constructor":[1],"keep":1,"prototype":{"d":3}}');
+    // A key absent from the base is not read from Object.prototype, nor set as the prototype.
+    assert.equal(JSON.stringify(overlayObject({}, parsed('{"__proto__":{"x":1},"toString":{"y":1}}'))), '{"__proto__":{"x":1},"toString":{"y":1}}');
+    // Lists under such keys are not keyed lists: the overlay's replaces the base's.
+    assert.equal(JSON.stringify(overlayObject({ constructor: [{ name: 'a', x: 1 }] }, { constructor: [{ name: 'b' }] })), '{"constructor":[{"name":"b"}]}');
+  });
+
+  it('keepDefaults carries over fields named so, and never reads inherited ones', () => {
+    const out = keepDefaults(parsed('{"__proto__":{"a":1,"b":2}}'), parsed('{"__proto__":{"a":3},"constructor":{"c":4}}')) as object;
+    assert.equal(JSON.stringify(out), '{"__proto__":{"a":3,"b":2},"constructor":{"c":4}}');
+  });
+});

@@ -56,6 +56,11 @@ describe('sidecar-injector manifests', () => {
   it('names the problem for every refused input', async () => {
     const typo = join(dir, 'typo.yaml');
     writeFileSync(typo, 'webhook:\n  failurPolicy: Ignore\n');
+    // Values Helm's schema check refuses: refused here too, every problem named.
+    const invalid = join(dir, 'invalid.yaml');
+    writeFileSync(invalid, 'server:\n  port: "9443"\n  logLevel: verbose\nwebhook:\n  namespaceLabel:\n    key: istio injection\n');
+    const removed = join(dir, 'removed.yaml');
+    writeFileSync(removed, 'podDisruptionBudget: null\n');
     const cases: [string[], RegExp][] = [
       [[], /certificates\.caBundle/],
       [['--ca-file', caFile, '--failure-policy', 'Maybe'], /--failure-policy: expected one of Fail, Ignore/],
@@ -64,6 +69,9 @@ describe('sidecar-injector manifests', () => {
       [['--ca-file', caFile, '--ca-bundle', 'Q0E='], /alternatives/],
       [['--ca-file', caFile, '--image', 'no-tag'], /--image: expected repository:tag/],
       [['--ca-file', caFile, '-f', typo], /unknown key\(s\) webhook\.failurPolicy/],
+      [['--ca-file', caFile, '-f', invalid], /invalid values .*server\.port: must be integer; server\.logLevel: must be equal to one of the allowed values \(fatal, .*\); webhook\.namespaceLabel\.key: must match pattern/],
+      [['--ca-file', caFile, '--log-level', 'verbose'], /server\.logLevel: must be equal to one of the allowed values/],
+      [['--ca-file', caFile, '-f', removed], /podDisruptionBudget cannot be null: the chart requires it/],
     ];
     for (const [args, reason] of cases) {
       await assert.rejects(run(args), (err: any) => err.code === 'USAGE' && reason.test(err.message), args.join(' '));

@@ -166,6 +166,24 @@ describe('buildManifests', () => {
     assert.deepEqual(byKind(docs, 'ConfigMap').data, { values: '{"global":{"hub":"example.io"}}', config: 'policy: disabled\n' });
   });
 
+  it('selects namespaces by the label from values (istio-injection=enabled by default)', () => {
+    const selector = (docs: Manifest[]) => byKind(docs, 'MutatingWebhookConfiguration').webhooks[0].namespaceSelector.matchLabels;
+    assert.deepEqual(selector(buildManifests(valuesWith(() => {}), RELEASE)), { 'istio-injection': 'enabled' });
+    const docs = buildManifests(valuesWith((v) => (v.webhook.namespaceLabel = { key: 'istio.io/rev', value: 'canary' })), RELEASE);
+    assert.deepEqual(selector(docs), { 'istio.io/rev': 'canary' });
+    assertValid(docs);
+  });
+
+  it('service.externalName: an ExternalName Service the webhook still reaches by its Service name', () => {
+    const docs = buildManifests(valuesWith((v) => (v.service = { port: 8443, externalName: 'injector.example.com' })), RELEASE);
+    const service = byKind(docs, 'Service');
+    assert.equal(service.spec.type, 'ExternalName');
+    assert.equal(service.spec.externalName, 'injector.example.com');
+    assert.equal('selector' in service.spec, false);
+    assert.deepEqual(byKind(docs, 'MutatingWebhookConfiguration').webhooks[0].clientConfig.service, { name: 'sidecar-injector', namespace: 'istio-system', path: '/inject', port: 8443 });
+    assertValid(docs);
+  });
+
   it('refuses a name that is not a DNS label', () => {
     assert.throws(() => buildManifests(valuesWith(() => {}), { name: 'Bad_Name', namespace: 'x' }), /invalid name 'Bad_Name'/);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InjectorError } from '../../../src/errors.js';
-import { applyPatch, PatchApplyError, type PatchOperation, verifyPatch } from '../../../src/patch/index.js';
+import { applyPatch, cloneJson, PatchApplyError, type PatchOperation, verifyPatch } from '../../../src/patch/index.js';
 
 const pod = { metadata: { name: 'p', labels: { 'a/b': '1' } }, spec: { containers: [{ name: 'app' }] } };
 
@@ -90,5 +90,22 @@ describe('verifyPatch', () => {
     const ops: PatchOperation[] = [{ op: 'add', path: '/spec/containers/0/env/0/value', value: 'abc' }];
     assert.throws(() => verifyPatch(original, ops, folded), /patched pod would be refused by the apiserver: container 'app' sets variable 'X' with both value and valueFrom/);
     verifyPatch(folded, [{ op: 'add', path: '/metadata/labels/x', value: 'y' }], { ...folded, metadata: { ...folded.metadata, labels: { ...folded.metadata.labels, x: 'y' } } });
+  });
+});
+
+describe('keys named like Object.prototype properties', () => {
+  it('are added, replaced, removed and copied as plain keys, as the apiserver (Go maps) has them', () => {
+    const doc = JSON.parse('{"metadata":{"labels":{"__proto__":"a","constructor":"b"}}}');
+    const out = applyPatch(doc, [
+      { op: 'replace', path: '/metadata/labels/__proto__', value: 'x' },
+      { op: 'add', path: '/metadata/labels/prototype', value: 'y' },
+      { op: 'remove', path: '/metadata/labels/constructor' },
+      { op: 'add', path: '/metadata/annotations', value: JSON.parse('{"__proto__":"z"}') },
+    ]);
+    assert.equal(JSON.stringify(out), '{"metadata":{"labels":{"__proto__":"x","prototype":"y"},"annotations":{"__proto__":"z"}}}');
+    assert.equal(JSON.stringify(doc), '{"metadata":{"labels":{"__proto__":"a","constructor":"b"}}}');
+    assert.throws(() => applyPatch({ metadata: {} }, [{ op: 'remove', path: '/metadata/constructor' }]), PatchApplyError);
+    assert.throws(() => applyPatch({ metadata: {} }, [{ op: 'add', path: '/metadata/__proto__/x', value: 1 }]), PatchApplyError);
+    assert.equal(JSON.stringify(cloneJson(JSON.parse('{"__proto__":{"a":[{"__proto__":1}]}}'))), '{"__proto__":{"a":[{"__proto__":1}]}}');
   });
 });

@@ -204,6 +204,7 @@ describe('logging', () => {
     assert.deepEqual(lines.map((l) => l.msg), ['review']);
     assert.equal(lines[0].decision, 'injected');
     assert.equal(lines[0].uid, '0c4e1b9e-6a51-4f0e-9d6f-1f2b3c4d5e01');
+    assert.equal(lines[0].apiVersion, 'admission.k8s.io/v1', 'the review version');
     assert.equal(lines[0].object, undefined, 'no pod spec at info');
   });
 });
