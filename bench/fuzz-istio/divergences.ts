@@ -170,6 +170,31 @@ export const DIVERGENCES: Divergence[] = [
       verdict.kind === 'we-refused' && 'error' in ours && /userVolumeMount': volume\(s\) .* defined neither by the pod nor by sidecar\.istio\.io\/userVolume/.test(ours.error) && specsOf(istio).some(mountsOfUndefinedVolumes),
   },
   {
+    id: 'user-volume-name',
+    summary: 'sidecar.istio.io/userVolume names a volume with a name the apiserver refuses (not a DNS-1123 label, such as __proto__): Istio writes it; we refuse the pod, naming the annotation',
+    explains: (input, _istio, ours, verdict) => {
+      if (verdict.kind !== 'we-refused' || !('error' in ours) || !/userVolume': volume name .* is not a DNS-1123 label/.test(ours.error)) return false;
+      let volumes: unknown;
+      try {
+        volumes = JSON.parse(inputAnnotations(input)['sidecar.istio.io/userVolume'] ?? 'null');
+      } catch {
+        return false;
+      }
+      return isMap(volumes) && Object.keys(volumes).some((name) => name.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name));
+    },
+  },
+  {
+    id: 'annotation-caps',
+    summary: 'inject.istio.io/templates of more than 32 entries, proxy.istio.io/config over 8 KiB or nested over 64 levels: Istio reads them; we refuse the pod (the README says why)',
+    explains: (input, _istio, ours, verdict) => {
+      if (verdict.kind !== 'we-refused' || !('error' in ours)) return false;
+      const annotations = inputAnnotations(input);
+      const templates = annotations['inject.istio.io/templates'];
+      if (templates !== undefined && templates.split(',').length > 32 && /templates, more than the 32 a pod may select/.test(ours.error)) return true;
+      return annotations['proxy.istio.io/config'] !== undefined && /more than the 8192 read as YAML|nested \d+ levels deep/.test(ours.error);
+    },
+  },
+  {
     id: 'istio-crashes-on-malformed-status',
     summary: 'a sidecar.istio.io/status whose lists are not lists of names makes Istio panic; we treat it as naming nothing',
     explains: (input, istio, _ours, verdict) => {

@@ -88,4 +88,21 @@ describe('deliberate divergences from Istio, several templates', () => {
     assert.equal(proxy.restartPolicy, 'Always');
     assert.deepEqual(proxy.args, ['proxy', 'sidecar', '--concurrency', '4']);
   });
+
+  it('user-volume-name: a user volume named other than a DNS-1123 label is refused, naming the annotation', () => {
+    for (const name of ['__proto__', 'Bad_Name', 'x'.repeat(64)]) {
+      // Written as text: an object literal's `__proto__` would set its prototype, not a key.
+      const p = pod([{ name: 'app', image: 'a' }], { 'sidecar.istio.io/userVolume': `{${JSON.stringify(name)}:{"emptyDir":{}}}` });
+      assert.throws(() => render({ pod: p, namespace: 'demo', nativeSidecars: false }, defaultConfig()), (err: any) => err.code === 'INVALID_ANNOTATION' && /userVolume': volume name .* is not a DNS-1123 label/.test(err.message), name);
+    }
+  });
+
+  it('annotation-caps: more than 32 templates, and a proxy config over 8 KiB, are refused naming the annotation', () => {
+    const many = pod([{ name: 'app', image: 'a' }], { 'inject.istio.io/templates': Array.from({ length: 33 }, () => 'sidecar').join(',') });
+    assert.throws(() => render({ pod: many, namespace: 'demo' }, defaultConfig()), (err: any) => err.code === 'INVALID_ANNOTATION' && /33 templates, more than the 32 a pod may select/.test(err.message));
+    const thirtyTwo = pod([{ name: 'app', image: 'a' }], { 'inject.istio.io/templates': Array.from({ length: 32 }, () => 'sidecar').join(',') });
+    assert.doesNotThrow(() => render({ pod: thirtyTwo, namespace: 'demo' }, defaultConfig()));
+    const large = pod([{ name: 'app', image: 'a' }], { 'proxy.istio.io/config': `concurrency: 2\n${'# comment\n'.repeat(1000)}` });
+    assert.throws(() => render({ pod: large, namespace: 'demo' }, defaultConfig()), (err: any) => err.code === 'INVALID_ANNOTATION' && /more than the 8192 read as YAML/.test(err.message));
+  });
 });
