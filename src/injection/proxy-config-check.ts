@@ -111,8 +111,11 @@ export function proxyConfigReadProblem(text: string): string | undefined {
   return messageProblem(value, PROXY_CONFIG_MESSAGE, '');
 }
 
-/** A duration as protobuf's JSON writes it: seconds, with 0, 3, 6 or 9 fractional digits (`0.010s`). */
-function protoJsonDuration(text: string): string {
+/**
+ * A Go duration ('1m30s') as protobuf's JSON writes it: seconds, with 0, 3, 6 or 9 fractional
+ * digits ('90s', '0.010s'); text Go cannot read is returned as it is. Linear in the text.
+ */
+export function protoDuration(text: string): string {
   const nanos = goDurationNanos(text);
   if (nanos === undefined) return text;
   const sign = nanos < 0n ? '-' : '';
@@ -131,7 +134,7 @@ function normalizeKind(value: unknown, kind: string): unknown {
   if ((kind === 'int32' || kind === 'uint32' || kind === 'float' || kind === 'double') && typeof value === 'string' && /^-?[0-9.eE+-]+$/.test(value)) return Number(value);
   if ((kind === 'int64' || kind === 'uint64') && typeof value === 'number') return String(value);
   if (kind.startsWith('enum:') && typeof value === 'number') return kind.slice(5).split('|')[value] ?? value;
-  if (kind === '@Duration' && typeof value === 'string') return protoJsonDuration(value);
+  if (kind === '@Duration' && typeof value === 'string') return protoDuration(value);
   if (MESSAGES[kind] !== undefined && isMap(value)) return normalizeMessage(value, kind);
   return value;
 }

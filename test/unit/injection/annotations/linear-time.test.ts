@@ -18,7 +18,7 @@ import { goTrimSpace, parseCidrList, parseGoBool, parseGoUint, parseInterfaceLis
 import { MAX_YAML_ANNOTATION_CHARS } from '../../../../src/injection/annotations/yaml-value.js';
 import { readOverrides, readProbers, readStatus } from '../../../../src/injection/previous-injection.js';
 import { mergeAppProbers } from '../../../../src/injection/probes/index.js';
-import { protoDuration } from '../../../../src/injection/proxy-config.js';
+import { protoDuration } from '../../../../src/injection/proxy-config-check.js';
 import { canonicalQuantity, isValidQuantity } from '../../../../src/injection/quantity.js';
 import { podTypeProblem } from '../../../../src/patch/go-types.js';
 import { assertTimeRatio, bestCpuMs } from '../../../support/timing.js';
