@@ -77,6 +77,22 @@ function checkScrapePort(port: string, targetPort: string, what: string): void {
 }
 
 /**
+ * A scrape target as Go encodes it, each distinct one encoded once (`cache`): the record lists
+ * every target, and a pod may repeat one tens of thousands of times.
+ */
+function encodedTarget(cache: Map<string, string>): (target: { port: string; path: string }) => string {
+  return ({ port, path }) => {
+    const key = `${port}\u0000${path}`;
+    let encoded = cache.get(key);
+    if (encoded === undefined) {
+      encoded = goObject([['port', goString(port)], ['path', goString(path)]]);
+      cache.set(key, encoded);
+    }
+    return encoded;
+  };
+}
+
+/**
  * Applies the merge to the rendered pod, in place, as Istio's post-processing does: the app's
  * scrape settings (with `prometheus.istio.io/scrape-targets`, its first target's) go to the agent
  * in ISTIO_PROMETHEUS_ANNOTATIONS and the annotations are pointed at the agent. Scrape ports that
@@ -96,7 +112,8 @@ export function applyPrometheusMerge(pod: Pod, ctx: RenderContext, proxy: JsonOb
   if (withTargets) {
     original.port = targets[0]!.port;
     original.path = targets[0]!.path;
-    for (const target of targets) checkScrapePort(target.port, targetPort, 'targets');
+    // Each port once: a pod may repeat one tens of thousands of times.
+    for (const port of new Set(targets.map((t) => t.port))) checkScrapePort(port, targetPort, 'targets');
   } else if (original.port !== '') {
     checkScrapePort(original.port, targetPort, 'configuration');
   }
@@ -105,7 +122,7 @@ export function applyPrometheusMerge(pod: Pod, ctx: RenderContext, proxy: JsonOb
       ['scrape', goString(original.scrape)],
       ['path', goString(original.path)],
       ['port', goString(original.port)],
-      ['targets', withTargets ? `[${targets.map((t) => goObject([['port', goString(t.port)], ['path', goString(t.path)]])).join(',')}]` : undefined],
+      ['targets', withTargets ? `[${targets.map(encodedTarget(new Map())).join(',')}]` : undefined],
     ]);
     // Istio appends; one left by an earlier injection (a re-injection) is replaced instead.
     proxy.env = [...((proxy.env ?? []) as JsonObject[]).filter((e) => e.name !== 'ISTIO_PROMETHEUS_ANNOTATIONS'), { name: 'ISTIO_PROMETHEUS_ANNOTATIONS', value: encoded }];
