@@ -103,7 +103,7 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
       const present = new Set(names(spec[list]));
       const missing: JsonObject[] = [];
       for (const c of overrides[list]) {
-        const name = String(c.name);
+        const name = String(c.name ?? '');
         if (!removed.has(name) || present.has(name)) continue;
         present.add(name);
         missing.push(c);
@@ -134,7 +134,7 @@ function overrideEntries(pod: Pod): Record<'containers' | 'initContainers', Map<
   if (raw === undefined) return entries;
   const overrides = readOverrides(raw);
   for (const list of ['containers', 'initContainers'] as const) {
-    for (const entry of overrides[list] ?? []) if (!entries[list].has(String(entry.name))) entries[list].set(String(entry.name), entry);
+    for (const entry of overrides[list]) if (!entries[list].has(String(entry.name ?? ''))) entries[list].set(String(entry.name ?? ''), entry);
   }
   return entries;
 }
@@ -145,7 +145,7 @@ function withOverrideEntries(pod: Pod, entries: ReturnType<typeof overrideEntrie
   const spec: JsonObject = { ...pod.spec };
   for (const list of ['containers', 'initContainers'] as const) {
     const present = new Set(names(spec[list]));
-    const added = [...entries[list].values()].filter((c) => !present.has(String(c.name)));
+    const added = [...entries[list].values()].filter((c) => !present.has(String(c.name ?? '')));
     if (added.length > 0) spec[list] = [...(spec[list] ?? []), ...added];
   }
   return { ...pod, spec };
