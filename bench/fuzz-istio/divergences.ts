@@ -185,9 +185,10 @@ export const DIVERGENCES: Divergence[] = [
   },
   {
     id: 'annotation-caps',
-    summary: 'inject.istio.io/templates of more than 32 entries, proxy.istio.io/config over 8 KiB or nested over 64 levels: Istio reads them; we refuse the pod (the README says why)',
+    summary: 'annotations over 256 KiB in all, inject.istio.io/templates of more than 32 entries, proxy.istio.io/config over 8 KiB or nested over 64 levels: Istio reads them; we refuse the pod (the README says why)',
     explains: (input, _istio, ours, verdict) => {
       if (verdict.kind !== 'we-refused' || !('error' in ours)) return false;
+      if (/metadata\.annotations: Too long: must have at most 262144 bytes/.test(ours.error)) return true;
       const annotations = inputAnnotations(input);
       const templates = annotations['inject.istio.io/templates'];
       if (templates !== undefined && templates.split(',').length > 32 && /templates, more than the 32 a pod may select/.test(ours.error)) return true;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildConfig, defaultConfig } from '../../../src/config/index.js';
-import { render, type Pod } from '../../../src/injection/index.js';
+import { decide, render, type Pod } from '../../../src/injection/index.js';
 
 function pod(containers: object[], annotations: Record<string, string> = {}, name = 'web'): Pod {
   return { metadata: { name, namespace: 'demo', annotations }, spec: { containers } };
@@ -104,5 +104,7 @@ describe('deliberate divergences from Istio, several templates', () => {
     assert.doesNotThrow(() => render({ pod: thirtyTwo, namespace: 'demo' }, defaultConfig()));
     const large = pod([{ name: 'app', image: 'a' }], { 'proxy.istio.io/config': `concurrency: 2\n${'# comment\n'.repeat(1000)}` });
     assert.throws(() => render({ pod: large, namespace: 'demo' }, defaultConfig()), (err: any) => err.code === 'INVALID_ANNOTATION' && /more than the 8192 read as YAML/.test(err.message));
+    const heavy = pod([{ name: 'app', image: 'a' }], { note: 'x'.repeat(256 * 1024) });
+    assert.throws(() => decide({ pod: heavy, namespace: 'demo' }, defaultConfig(), 'kube-inject'), (err: any) => err.code === 'INVALID_POD' && /metadata\.annotations: Too long: must have at most 262144 bytes/.test(err.message));
   });
 });
