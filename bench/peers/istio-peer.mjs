@@ -1,11 +1,13 @@
 // Builds (once) and locates the Istio peer: bench/peers/istio, a small Go program around Istio's own
-// injector (istio.io/istio/pkg/kube/inject). The binary goes to .cache/peers/istio/<version>/ and is
-// reused while the pinned Istio version stays the same. Needs Go; nothing in `npm test` uses it.
+// injector (istio.io/istio/pkg/kube/inject). The binary goes to
+// .cache/peers/istio/<version>-<source hash>/ and is reused while the pinned Istio version and the
+// program's own sources stay the same. Needs Go; nothing in `npm test` uses it.
 //
 //   node bench/peers/istio-peer.mjs            build if missing, print the binary's path
 //   node bench/peers/istio-peer.mjs --force    rebuild
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,9 +22,18 @@ export function istioVersion() {
   return match[1];
 }
 
-/** Where the binary of the pinned version lives. */
+/** A short hash of the peer's sources (Go files, go.mod, go.sum): a change means a rebuild. */
+function sourceHash() {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(PEER_SOURCE).filter((f) => /\.go$|^go\.(mod|sum)$/.test(f)).sort()) {
+    hash.update(file).update('\0').update(readFileSync(join(PEER_SOURCE, file))).update('\0');
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+/** Where the binary of the pinned version and the current sources lives. */
 export function istioPeerPath() {
-  return join(ROOT, '.cache/peers/istio', istioVersion(), 'istio-peer');
+  return join(ROOT, '.cache/peers/istio', `${istioVersion()}-${sourceHash()}`, 'istio-peer');
 }
 
 function go(args, options = {}) {

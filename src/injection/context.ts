@@ -21,12 +21,28 @@ export interface RenderContext {
   nativeSidecar: boolean;
   interceptionMode: string;
   tproxy: boolean;
+  /** TPROXY in the mesh (or pod) proxy config or the annotation: Istio then keeps a user-set proxy user root. */
+  tproxyAnywhere: boolean;
   capNetBindService: boolean;
   /** The status port as the templates use it: the annotation, else the values (a string). */
   statusPort: string;
+  /**
+   * The status port of the mesh config that Istio's post-processing reads: where the Prometheus
+   * merge points scrapes, and which probes count as already rewritten.
+   */
+  meshStatusPort: number;
+  /**
+   * The port app probes are pointed at, as Istio's rewriting picks it: the status port annotation
+   * (read with Go's Atoi, so ' 15021' is 0), else `meshStatusPort` (not the values' status port).
+   */
+  probePort: number;
   proxyImage: string;
   proxyInitImage: string;
-  /** From a user-supplied istio-proxy container's securityContext, else undefined (1337). */
+  /**
+   * From the securityContext of the pod's own istio-proxy (containers first, then init
+   * containers; on a re-injection, the recorded user settings, else the earlier one), else
+   * undefined (1337).
+   */
   proxyUID: number | undefined;
   proxyGID: number | undefined;
   cniEnabled: boolean;
@@ -36,21 +52,27 @@ export interface RenderContext {
 }
 
 function findContainer(pod: Pod, name: string): JsonObject | undefined {
-  const all = [...((pod.spec?.initContainers ?? []) as JsonObject[]), ...((pod.spec?.containers ?? []) as JsonObject[])];
-  return all.find((c) => c.name === name);
+  const all = [...((pod.spec?.containers ?? []) as JsonObject[]), ...((pod.spec?.initContainers ?? []) as JsonObject[])];
+  return all.find((c) => c?.name === name);
 }
 
 /** `<hub>/<image>:<tag>[-<variant or image type>]`, or the image itself when it names a registry. */
-export function imageName(values: Record<string, any>, image: string, annotations: Record<string, string>): string {
+export function imageName(values: Record<string, any>, image: string, annotations: Record<string, string>, configuredType = ''): string {
   if (image.includes('/')) return image;
   const global = values.global;
   let tag = String(global.tag ?? '');
-  const imageType = annotations['sidecar.istio.io/proxyImageType'] ?? global.variant ?? '';
+  // The pod's annotation, else (for the proxy) the proxy config's image type, else the values' variant.
+  const imageType = annotations['sidecar.istio.io/proxyImageType'] ?? (configuredType || (global.variant ?? ''));
   if (imageType !== '' && imageType !== 'default') tag = `${tag}-${imageType}`;
   return `${global.hub}/${image}:${tag}`;
 }
 
-export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Pod): RenderContext {
+/**
+ * `proxySource` is the pod whose own istio-proxy gives the proxy user and group: the pod as it
+ * came, or after a re-injection put back the recorded user settings (so that reinvocation
+ * changes nothing).
+ */
+export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Pod, proxySource: Pod = pod): RenderContext {
   const values = cfg.values as Record<string, any>;
   const mesh = cfg.mesh as Record<string, any>;
   // The working copy's maps, not copies (they can hold 256 KB): from here on, rendering changes
@@ -64,10 +86,16 @@ export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Po
   // A pod whose only container is the proxy keeps it a regular container: moved to the init
   // containers, it would leave the pod without containers, which the apiserver refuses.
   const nativeSidecar = (nativeAnnotation === undefined || nativeAnnotation === '' ? String(nativeDefault) : nativeAnnotation) !== 'false' && appContainerNames(pod).length > 0;
-  const userProxy = findContainer(pod, 'istio-proxy');
+  const meshStatusPort = Number((req.podProxyConfigInMesh === true ? proxyConfig : mesh.defaultConfig ?? {}).statusPort ?? 15020);
+  const statusAnnotation = annotations['status.sidecar.istio.io/port'];
+  const probePort = statusAnnotation === undefined ? meshStatusPort : /^[+-]?\d+$/.test(statusAnnotation) ? Number(statusAnnotation) : 0;
+  const userProxy = findContainer(proxySource, 'istio-proxy') ?? findContainer(req.pod, 'istio-proxy');
   const security = userProxy?.securityContext ?? {};
-  const proxyImageName = annotations['sidecar.istio.io/proxyImage'] ?? values.global.proxy.image;
-  const initImageName = annotations['sidecar.istio.io/proxyImage'] ?? values.global.proxy_init.image;
+  // Istio's templates use the annotation only when it names a registry (has a '/'); otherwise the
+  // image is built from the values' image name, whatever the annotation says.
+  const annotatedImage = annotations['sidecar.istio.io/proxyImage'];
+  const proxyImageName = annotatedImage?.includes('/') ? annotatedImage : values.global.proxy.image;
+  const initImageName = annotatedImage?.includes('/') ? annotatedImage : values.global.proxy_init.image;
   return {
     pod,
     values,
@@ -81,9 +109,12 @@ export function buildContext(req: InjectionRequest, cfg: InjectorConfig, pod: Po
     nativeSidecar,
     interceptionMode,
     tproxy: interceptionMode === 'TPROXY',
+    tproxyAnywhere: proxyConfig.interceptionMode === 'TPROXY' || annotations['sidecar.istio.io/interceptionMode'] === 'TPROXY',
     capNetBindService: annotationOr(annotations, 'sidecar.istio.io/capNetBindService', values.global.proxy.capNetBindService) === 'true',
     statusPort: annotationOr(annotations, 'status.sidecar.istio.io/port', values.global.proxy.statusPort),
-    proxyImage: imageName(values, proxyImageName, annotations),
+    meshStatusPort,
+    probePort,
+    proxyImage: imageName(values, proxyImageName, annotations, String(proxyConfig.image?.imageType ?? '')),
     proxyInitImage: imageName(values, initImageName, annotations),
     proxyUID: typeof security.runAsUser === 'number' ? security.runAsUser : undefined,
     proxyGID: typeof security.runAsGroup === 'number' ? security.runAsGroup : undefined,

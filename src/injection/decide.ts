@@ -10,7 +10,6 @@ import type { Decision, InjectionRequest } from './types.js';
 export const INJECT_LABEL = 'sidecar.istio.io/inject';
 /** Namespaces Istio never injects into. */
 export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'];
-const YES = ['y', 'yes', 'true', 'on'];
 
 /** Decides in `webhook` mode (policy and selectors apply) or `kube-inject` mode (they do not). */
 export function decide(req: InjectionRequest, cfg: InjectorConfig, mode: 'webhook' | 'kube-inject'): Decision {
@@ -21,7 +20,9 @@ export function decide(req: InjectionRequest, cfg: InjectorConfig, mode: 'webhoo
   if (req.pod.spec?.hostNetwork === true) {
     return { inject: false, reason: 'host-network', message: 'the pod uses the host network (hostNetwork: true)' };
   }
-  const namespace = meta.namespace || req.namespace;
+  // kube-inject, like istioctl, looks only at the pod (template)'s own namespace: a Deployment in
+  // kube-system whose template names no namespace is injected.
+  const namespace = mode === 'kube-inject' ? (meta.namespace ?? '') : meta.namespace || req.namespace;
   if (SYSTEM_NAMESPACES.includes(namespace)) {
     return { inject: false, reason: 'system-namespace', message: `namespace '${namespace}' is a system namespace` };
   }
@@ -29,12 +30,14 @@ export function decide(req: InjectionRequest, cfg: InjectorConfig, mode: 'webhoo
   const fromLabel = Object.prototype.hasOwnProperty.call(labels, INJECT_LABEL);
   const explicit = fromLabel ? labels[INJECT_LABEL]! : (annotations[INJECT_LABEL] ?? '');
   const source = fromLabel ? 'label' : 'annotation';
-  if (explicit !== '') {
-    if (YES.includes(explicit.toLowerCase())) return { inject: true, reason: `${source}-opt-in` };
+  // Exactly "true" or "false"; any other value (`yes`, `no`, `False`...) falls back to the default
+  // policy, as in Istio (which logs "Only 'true' and 'false' are accepted").
+  if (explicit === 'true') return { inject: true, reason: `${source}-opt-in` };
+  if (explicit === 'false') {
     return {
       inject: false,
       reason: fromLabel ? 'label-opt-out' : 'annotation-opt-out',
-      message: `the pod's ${source} ${INJECT_LABEL} is '${explicit}'`,
+      message: `the pod's ${source} ${INJECT_LABEL} is 'false'`,
     };
   }
   if (mode === 'kube-inject') return { inject: true, reason: 'default' };

@@ -7,8 +7,6 @@ import { copyObject, ownValue, setOwn } from '../patch/equal.js';
 import type { JsonObject } from './types.js';
 
 /** Merge keys of the pod lists that strategic merge patch merges instead of replacing. */
-const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
-
 const MERGE_KEYS: ReadonlyMap<string, string> = new Map([
   ['containers', 'name'],
   ['initContainers', 'name'],
@@ -127,12 +125,10 @@ export function keepDefaults(before: unknown, after: unknown, key?: string): unk
     if (mergeKey !== undefined) {
       const pairs = pairByKey(before, after, mergeKey);
       const kept = after.map((item, j) => (pairs[j] === undefined ? item : keepDefaults(before[pairs[j]!], item)));
-      // The ServiceAccount admission plugin mounts the API token into every container, ours
-      // included, when the chain reruns after a mutation: keep that mount so reinvocation is a no-op.
-      if (key === 'volumeMounts') {
-        const paths = new Set(after.filter(isMap).map((item) => item.mountPath));
-        for (const item of before) if (isMap(item) && item.mountPath === SERVICE_ACCOUNT_TOKEN_PATH && !paths.has(item.mountPath)) kept.push(item);
-      }
+      // Items only the earlier version has stay, where a strategic merge puts them, as in Istio
+      // (which merges the template over the earlier pod): among them the API token mount the
+      // ServiceAccount admission plugin adds to every container, so that reinvocation is a no-op.
+      if (before.every(isMap) && kept.every(isMap)) return strategicList(before as JsonObject[], kept as JsonObject[], mergeKey);
       return kept;
     }
     if (before.length === after.length) return after.map((item, i) => keepDefaults(before[i], item));

@@ -17,7 +17,7 @@
  */
 import { InjectorError } from '../errors.js';
 import { isJsonObject } from '../patch/equal.js';
-import { GoTypes, podTypes } from '../patch/go-types.js';
+import { GoTypes } from '../patch/go-types.js';
 import { POD_TYPES } from '../patch/pod-types.js';
 import { shownValue } from './annotations/shown-value.js';
 import type { JsonObject } from './types.js';
@@ -74,7 +74,9 @@ export function readStatus(raw: string): InjectionStatus | undefined {
 /**
  * The user's own containers an earlier injection recorded (Istio re-inserts each one the pod no
  * longer has). Istio fails the injection on a value it cannot decode; so does this, with a 400
- * naming the annotation. Each entry must also be a named container: the apiserver refuses others.
+ * naming the annotation. As Go decodes it, a `null` entry is an empty container and an entry may
+ * lack a name: neither matches a container, so neither is ever inserted (Istio's injector,
+ * asked, injects such pods).
  */
 export function readOverrides(raw: string): { containers: JsonObject[]; initContainers: JsonObject[] } {
   const fail = (why: string): never => {
@@ -86,14 +88,15 @@ export function readOverrides(raw: string): { containers: JsonObject[]; initCont
   if (!isJsonObject(parsed.value)) return fail('not a JSON object');
   const out = { containers: [] as JsonObject[], initContainers: [] as JsonObject[] };
   for (const list of ['containers', 'initContainers'] as const) {
-    const value = parsed.value[list];
+    const value = field(parsed.value, list);
     if (value === undefined || value === null) continue;
-    const problem = podTypes.problem(value, '[]Container');
-    if (problem !== undefined) fail(`${list}${problem.startsWith('[') ? '' : ': '}${problem}`);
-    (value as JsonObject[]).forEach((container, i) => {
-      if (typeof container.name !== 'string' || container.name === '') fail(`${list}[${i}] has no name`);
+    if (!Array.isArray(value)) return fail(`${list}: ${istioTypes.problem(value, '[]Container')}`);
+    value.forEach((container: unknown, i) => {
+      const problem = container === null ? undefined : istioTypes.problem(container, 'Container');
+      // A path below the container (`image: ...`, `ports[0]...`) or the container itself (`expected ...`).
+      if (problem !== undefined) fail(`${list}[${i}]${problem.startsWith('expected') ? ': ' : problem.startsWith('[') ? '' : '.'}${problem}`);
     });
-    out[list] = value as JsonObject[];
+    out[list] = value.map((container: JsonObject | null) => container ?? {});
   }
   return out;
 }

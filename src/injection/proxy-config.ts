@@ -7,6 +7,8 @@ import { defaultProxyConfig } from '../config/defaults.js';
 import { InjectorError } from '../errors.js';
 import { jsonEqual, setOwn } from '../patch/equal.js';
 import { parseYamlAnnotation } from './annotations/yaml-value.js';
+import { parseGoYaml, toJsonValue } from './go-yaml.js';
+import { normalizeProxyConfig, protoDuration } from './proxy-config-check.js';
 
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
 
@@ -32,7 +34,10 @@ export function effectiveProxyConfig(meshDefault: Record<string, any>, annotatio
   if (raw === undefined) return meshDefault;
   let overlay: unknown;
   try {
-    overlay = parseYamlAnnotation(raw);
+    parseYamlAnnotation(raw);
+    // The values as Istio reads them (go-yaml: `y` and `on` are true).
+    overlay = toJsonValue(parseGoYaml(raw));
+    if (isMap(overlay)) overlay = normalizeProxyConfig(overlay);
   } catch (err) {
     throw new InjectorError('INVALID_ANNOTATION', `invalid value for annotation '${PROXY_CONFIG_ANNOTATION}': not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -43,57 +48,6 @@ export function effectiveProxyConfig(meshDefault: Record<string, any>, annotatio
   const merged = { ...meshDefault, ...known };
   if (isMap(overlay.proxyMetadata)) merged.proxyMetadata = { ...meshDefault.proxyMetadata, ...overlay.proxyMetadata };
   return merged;
-}
-
-const UNIT_NANOS: Record<string, bigint> = { ns: 1n, us: 1000n, µs: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
-
-const UNITS = ['ns', 'us', 'µs', 'ms', 's', 'm', 'h'] as const;
-const isDigit = (code: number) => code >= 48 && code <= 57;
-
-/**
- * The `<digits>[.<digits>]<unit>` parts of a Go duration, leftmost first, as a global regular
- * expression would find them (anything between is skipped). Scanned in one pass: a regular
- * expression retried at every digit of a long run without a unit takes quadratic time.
- */
-function durationParts(value: string): Array<{ whole: string; fraction: string; unit: string }> {
-  const parts: Array<{ whole: string; fraction: string; unit: string }> = [];
-  let i = 0;
-  while (i < value.length) {
-    if (!isDigit(value.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    const start = i;
-    while (i < value.length && isDigit(value.charCodeAt(i))) i++;
-    const wholeEnd = i;
-    let end = i;
-    if (value[i] === '.' && isDigit(value.charCodeAt(i + 1))) {
-      end = i + 1;
-      while (end < value.length && isDigit(value.charCodeAt(end))) end++;
-    }
-    const unit = UNITS.find((u) => value.startsWith(u, end));
-    if (unit !== undefined) {
-      parts.push({ whole: value.slice(start, wholeEnd), fraction: end > wholeEnd ? value.slice(wholeEnd + 1, end) : '', unit });
-      i = end + unit.length;
-    }
-    // Without a unit, no part starts inside these digits; the fraction's digits may start one.
-  }
-  return parts;
-}
-
-/** A Go duration ('1m30s') as protobuf JSON writes it ('90s', '1.500s'). */
-export function protoDuration(value: string): string {
-  let total = 0n;
-  for (const { whole, fraction, unit } of durationParts(value)) {
-    const scale = UNIT_NANOS[unit]!;
-    total += BigInt(whole) * scale + (fraction === '' ? 0n : (BigInt(fraction) * scale) / 10n ** BigInt(fraction.length));
-  }
-  const seconds = total / 1_000_000_000n;
-  const nanos = total % 1_000_000_000n;
-  if (nanos === 0n) return `${seconds}s`;
-  const digits = nanos.toString().padStart(9, '0');
-  const trimmed = digits.endsWith('000000') ? digits.slice(0, 3) : digits.endsWith('000') ? digits.slice(0, 6) : digits;
-  return `${seconds}.${trimmed}s`;
 }
 
 /**

@@ -15,10 +15,11 @@ import { keepProbeDefaults, restoreAppProbes, type RewrittenProbes } from './pro
 import { appProbersJson, rewriteAppProbes, shouldRewriteAppProbes } from './probes/index.js';
 import { gatewayTemplate } from './templates/gateway.js';
 import { grpcAgentTemplate, grpcSimpleTemplate } from './templates/grpc.js';
-import { sidecarTemplate, type Fragment } from './templates/sidecar.js';
+import { sidecarTemplate, userJsonMap, type Fragment } from './templates/sidecar.js';
 import type { InjectionRequest, JsonObject, Pod } from './types.js';
-import { canonicalQuantity, isValidQuantity } from './quantity.js';
-import { goContainerJson } from './go-json.js';
+import { goQuantityString } from './go-quantity.js';
+import { goContainerJson } from './go-types.js';
+import { isValidQuantity } from './quantity.js';
 import { setOwn } from '../patch/equal.js';
 import { workingCopy } from './working-copy.js';
 import { OVERRIDES_ANNOTATION, readOverrides, readStatus, readProbers, STATUS_ANNOTATION } from './previous-injection.js';
@@ -90,6 +91,26 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
       if (spec[list].length === 0) delete spec[list];
     }
   }
+  // The user's overrides recorded by the earlier injection come back as the pod's own containers,
+  // in place of the injected ones just removed (those the status lists), each name once, as in
+  // Istio's reinsertOverrides; entries for containers the status does not list are overrides like
+  // any others (see overrideEntries).
+  const rawOverrides = annotations[OVERRIDES_ANNOTATION];
+  if (rawOverrides !== undefined) {
+    const overrides = readOverrides(rawOverrides);
+    for (const list of ['containers', 'initContainers'] as const) {
+      const removed = previous.listed.get(list) ?? new Set<string>();
+      const present = new Set(names(spec[list]));
+      const missing: JsonObject[] = [];
+      for (const c of overrides[list]) {
+        const name = String(c.name ?? '');
+        if (!removed.has(name) || present.has(name)) continue;
+        present.add(name);
+        missing.push(c);
+      }
+      if (missing.length > 0) spec[list] = [...(spec[list] ?? []), ...missing];
+    }
+  }
   if (typeof probers === 'string' && probers !== '') {
     const recorded = readProbers(probers);
     // Istio keeps probers it cannot read as they are; so does the re-rendered proxy.
@@ -98,28 +119,36 @@ function stripPreviousInjection(pod: Pod): PreviousInjection {
   }
   if (typeof scrape === 'string' && scrape !== '' && !restorePrometheusAnnotations(annotations, scrape)) previous.unreadableScrape = scrape;
   delete annotations[STATUS_ANNOTATION];
-  delete annotations[OVERRIDES_ANNOTATION];
   return previous;
 }
 
 /**
- * Istio's reinsertOverrides: the user's own containers recorded in `proxy.istio.io/overrides` go
- * back into the pod, each unless the pod already has a container of its name.
+ * The containers `proxy.istio.io/overrides` records on a pod not injected before (a re-injection
+ * has made them the pod's own containers already), by list and name: as in Istio, each is the
+ * user's setting for the injected container of its name and list, and wins over the pod's own
+ * container of that name.
  */
-function reinsertOverrides(pod: Pod, raw: string): void {
+function overrideEntries(pod: Pod): Record<'containers' | 'initContainers', Map<string, JsonObject>> {
+  const entries = { containers: new Map<string, JsonObject>(), initContainers: new Map<string, JsonObject>() };
+  const raw = pod.metadata?.annotations?.[OVERRIDES_ANNOTATION];
+  if (raw === undefined) return entries;
   const overrides = readOverrides(raw);
-  const spec = pod.spec!;
   for (const list of ['containers', 'initContainers'] as const) {
-    if (overrides[list].length === 0) continue;
-    const items = [...((spec[list] ?? []) as JsonObject[])];
-    const present = new Set(names(items));
-    for (const container of overrides[list]) {
-      if (present.has(container.name)) continue;
-      present.add(container.name);
-      items.push(container);
-    }
-    spec[list] = items;
+    for (const entry of overrides[list]) if (!entries[list].has(String(entry.name ?? ''))) entries[list].set(String(entry.name ?? ''), entry);
   }
+  return entries;
+}
+
+/** The pod with the overrides entries whose names its lists lack added to them (Istio's reinsertOverrides). */
+function withOverrideEntries(pod: Pod, entries: ReturnType<typeof overrideEntries>): Pod {
+  if (entries.containers.size === 0 && entries.initContainers.size === 0) return pod;
+  const spec: JsonObject = { ...pod.spec };
+  for (const list of ['containers', 'initContainers'] as const) {
+    const present = new Set(names(spec[list]));
+    const added = [...entries[list].values()].filter((c) => !present.has(String(c.name ?? '')));
+    if (added.length > 0) spec[list] = [...(spec[list] ?? []), ...added];
+  }
+  return { ...pod, spec };
 }
 
 /** Lays each freshly injected item over its previous version, keeping fields defaulted since. */
@@ -135,11 +164,16 @@ function carryOverDefaults(pod: Pod, previous: PreviousInjection): void {
 
 function selectTemplates(pod: Pod, cfg: InjectorConfig): string[] {
   const requested = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
-  const list = requested !== undefined && requested.trim() !== '' ? requested.split(',') : ((cfg.injector.defaultTemplates as string[] | undefined) ?? ['sidecar']);
-  const selected = list.map((t) => t.trim()).filter((t) => t !== '');
-  if (selected.length > MAX_TEMPLATES) {
-    throw new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(requested ?? '')}' for annotation '${TEMPLATES_ANNOTATION}': ${selected.length} templates, more than the ${MAX_TEMPLATES} a pod may select`);
+  // As in Istio, every name the annotation lists counts, empty ones included ('' or 'sidecar,'),
+  // and none of those is a template.
+  if (requested !== undefined) {
+    const listed = requested.split(',');
+    if (listed.length > MAX_TEMPLATES) {
+      throw new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(requested)}' for annotation '${TEMPLATES_ANNOTATION}': ${listed.length} templates, more than the ${MAX_TEMPLATES} a pod may select`);
+    }
+    return listed.map((t) => t.trim());
   }
+  const selected = ((cfg.injector.defaultTemplates as string[] | undefined) ?? ['sidecar']).map((t) => t.trim()).filter((t) => t !== '');
   return selected.length > 0 ? selected : ['sidecar'];
 }
 
@@ -150,32 +184,54 @@ function fragmentPod(fragment: Fragment): JsonObject {
   return { metadata: { labels: fragment.labels, annotations: fragment.annotations }, spec };
 }
 
-function renderTemplates(pod: Pod, cfg: InjectorConfig, ctx: RenderContext): JsonObject {
+/**
+ * The selected templates laid over one another, and (`listed`) the same without moving any
+ * container between the lists, which is what the status annotation records, as Istio's does.
+ */
+function renderTemplates(pod: Pod, cfg: InjectorConfig, ctx: RenderContext): { merged: JsonObject; listed: JsonObject } {
   let merged: JsonObject = {};
+  let listed: JsonObject = {};
   const custom = (cfg.injector.templates ?? {}) as Record<string, string>;
   for (const name of selectTemplates(pod, cfg)) {
     let fragment: JsonObject;
     if (Object.hasOwn(custom, name) && !Object.hasOwn(BUILTIN, name)) fragment = renderCustomTemplate(name, custom[name]!, pod);
     else if (Object.hasOwn(BUILTIN, name)) fragment = fragmentPod(BUILTIN[name]!(ctx));
     else throw new InjectorError('INVALID_ANNOTATION', `invalid value '${shownValue(pod.metadata?.annotations?.[TEMPLATES_ANNOTATION] ?? name)}' for annotation '${TEMPLATES_ANNOTATION}': template '${shownValue(name)}', which is not defined (built in: ${Object.keys(BUILTIN).join(', ')}; configured: ${Object.keys(custom).join(', ') || 'none'})`);
-    merged = overlayObject(merged, fragment);
+    listed = overlayObject(listed, fragment, true);
+    merged = foldIntoInitContainers(overlayObject(moveToInitContainers(merged, fragment), fragment, true));
   }
-  foldIntoInitContainers(merged);
-  return merged;
+  return { merged, listed };
+}
+
+/**
+ * A template that makes a container a native sidecar (in `initContainers`) takes the one an earlier
+ * template put in `containers` along, as Istio moves it before merging.
+ */
+function moveToInitContainers(merged: JsonObject, fragment: JsonObject): JsonObject {
+  const moving = new Set(names(fragment.spec?.initContainers));
+  const containers = (merged.spec?.containers ?? []) as JsonObject[];
+  if (!containers.some((c) => moving.has(String(c.name)))) return merged;
+  const spec: JsonObject = { ...merged.spec };
+  spec.initContainers = [...(spec.initContainers ?? []), ...containers.filter((c) => moving.has(String(c.name)))];
+  const rest = containers.filter((c) => !moving.has(String(c.name)));
+  if (rest.length > 0) spec.containers = rest;
+  else delete spec.containers;
+  return { ...merged, spec };
 }
 
 /**
  * A later template may address the proxy under `containers` (as Istio's SPIRE overlay does) when
- * an earlier one made it a native sidecar in `initContainers`: the two are one container.
+ * an earlier one made it a native sidecar in `initContainers`: the two are one container (Istio
+ * leaves two of one name, which the apiserver refuses).
  */
-function foldIntoInitContainers(template: JsonObject): void {
+function foldIntoInitContainers(template: JsonObject): JsonObject {
   const spec = template.spec as JsonObject | undefined;
   const init = spec?.initContainers as JsonObject[] | undefined;
   const containers = spec?.containers as JsonObject[] | undefined;
-  if (init === undefined || containers === undefined) return;
+  if (init === undefined || containers === undefined) return template;
   const initNames = new Set(names(init));
   const folded = containers.filter((c) => initNames.has(String(c.name)));
-  if (folded.length === 0) return;
+  if (folded.length === 0) return template;
   spec!.initContainers = init.map((c) => {
     const extra = folded.find((f) => f.name === c.name);
     return extra === undefined ? c : overlayObject(c, extra);
@@ -183,6 +239,7 @@ function foldIntoInitContainers(template: JsonObject): void {
   const rest = containers.filter((c) => !initNames.has(String(c.name)));
   if (rest.length > 0) spec!.containers = rest;
   else delete spec!.containers;
+  return template;
 }
 
 /** Takes the user's containers that share a name with injected ones out of the pod. */
@@ -209,14 +266,9 @@ function userOverride(container: JsonObject): JsonObject {
   return overlay;
 }
 
-/** What of the user's container is laid over the injected one. TPROXY needs the proxy to run as root. */
-function userOverlay(container: JsonObject, ctx: RenderContext): JsonObject {
-  const overlay = userOverride(container);
-  if (ctx.tproxy && container.name === 'istio-proxy' && overlay.securityContext?.runAsUser !== undefined) {
-    const { runAsUser: _root, ...securityContext } = overlay.securityContext;
-    overlay.securityContext = securityContext;
-  }
-  return overlay;
+/** What of the user's container is laid over the injected one. */
+function userOverlay(container: JsonObject): JsonObject {
+  return userOverride(container);
 }
 
 function canonicalResources(container: JsonObject): JsonObject {
@@ -224,8 +276,9 @@ function canonicalResources(container: JsonObject): JsonObject {
   if (typeof resources !== 'object' || resources === null) return container;
   const out: JsonObject = {};
   for (const [section, quantities] of Object.entries(resources)) {
+    // A user's invalid quantity is left as it is, for the type check to name.
     setOwn(out, section, typeof quantities === 'object' && quantities !== null
-      ? Object.fromEntries(Object.entries(quantities).map(([k, q]) => [k, isValidQuantity(q as string) ? canonicalQuantity(q as string) : q]))
+      ? Object.fromEntries(Object.entries(quantities).map(([k, q]) => [k, isValidQuantity(q as string) ? goQuantityString(q as string) : q]))
       : quantities);
   }
   return { ...container, resources: out };
@@ -238,7 +291,7 @@ function canonicalResources(container: JsonObject): JsonObject {
  * template's (Istio's merge-probers case). Not recorded in the overrides annotation: Istio writes
  * that only on a first injection.
  */
-function reapplyMovedContainers(pod: Pod, previous: PreviousInjection, userOverrides: JsonObject[], ctx: RenderContext): void {
+function reapplyMovedContainers(pod: Pod, previous: PreviousInjection, userOverrides: JsonObject[], ctx: RenderContext, adjustsUser: boolean): void {
   const before = previous.items.get('containers');
   const init = pod.spec!.initContainers as JsonObject[] | undefined;
   if (before === undefined || before.size === 0 || init === undefined) return;
@@ -248,18 +301,30 @@ function reapplyMovedContainers(pod: Pod, previous: PreviousInjection, userOverr
     const name = String(c.name ?? '');
     const old = before.get(name);
     if (old === undefined || listedInit.has(name) || overridden.has(name)) return c;
-    return applyUserContainer(c, old, ctx);
+    return applyUserContainer(c, old, ctx, old, adjustsUser);
   });
 }
 
 /**
  * The injected container with the user's own settings laid over it, in Istio's two steps: the
- * template is merged over the user's container, then the user's container over the result, each
- * a strategic merge (the order of merged lists depends on both steps).
+ * template is merged over the pod's own container of that name (`base`), then the user's setting
+ * (the pod's container, or its proxy.istio.io/overrides entry) over the result, each a strategic
+ * merge (the order of merged lists depends on both steps).
  */
-function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderContext): JsonObject {
-  const overlay = userOverlay(user, ctx);
-  return overlayObject(overlayObject(overlay, injected, true), overlay, true);
+function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderContext, base: JsonObject | null, adjustsUser: boolean): JsonObject {
+  const overlay = userOverlay(user);
+  const first = base === null ? injected : overlayObject(base === user ? overlay : userOverlay(base), injected, true);
+  const result = overlayObject(first, overlay, true);
+  // `image: auto` asks for the injected image; where the template gives none (an app container a
+  // template lays settings over), Istio keeps 'auto'.
+  if (result.image === undefined && (user.image === 'auto' || base?.image === 'auto')) result.image = 'auto';
+  // With TPROXY in the mesh config or the pod's annotation, Istio makes a user-set runAsUser root
+  // (even where the annotation chose another mode for the template) when it adjusts the proxy user,
+  // which it does only for a pod with istio-init or istio-validation.
+  if (adjustsUser && user.name === 'istio-proxy' && ctx.tproxyAnywhere && user.securityContext?.runAsUser !== undefined && result.securityContext !== undefined) {
+    result.securityContext = { ...result.securityContext, runAsUser: 0 };
+  }
+  return result;
 }
 
 /**
@@ -270,15 +335,16 @@ function applyUserContainer(injected: JsonObject, user: JsonObject, ctx: RenderC
 function checkUserVolumeMounts(pod: Pod, ctx: RenderContext): void {
   const raw = ctx.annotations['sidecar.istio.io/userVolumeMount'];
   if (raw === undefined) return;
-  let mounts: unknown;
+  let entries: Array<[string, JsonObject]>;
   try {
-    mounts = JSON.parse(raw);
+    entries = userJsonMap(ctx, 'sidecar.istio.io/userVolumeMount');
   } catch {
-    return; // annotation validation reports malformed JSON
+    return; // only a template that reads the annotation refuses it, and then it has already
   }
-  if (mounts === null || typeof mounts !== 'object') return;
+  // Only the mounts a template added from the annotation.
+  const mounted = new Set(names(findProxy(pod)?.volumeMounts));
   const volumes = new Set(names(pod.spec?.volumes));
-  const missing = Object.keys(mounts).filter((name) => !volumes.has(name));
+  const missing = entries.map(([name]) => name).filter((name) => mounted.has(name) && !volumes.has(name));
   if (missing.length > 0) {
     throw new InjectorError(
       'INVALID_ANNOTATION',
@@ -287,21 +353,28 @@ function checkUserVolumeMounts(pod: Pod, ctx: RenderContext): void {
   }
 }
 
-/** Istio's container order: injected init containers first (native) or last (classic). */
+/**
+ * Istio's final ordering. Init containers: when istio-proxy is one of them (a native sidecar),
+ * istio-init, istio-validation, istio-proxy and enable-core-dump come first, so the pod's own init
+ * containers are in the mesh; otherwise istio-validation comes first and istio-init and
+ * enable-core-dump last, so iptables does not hold up the others. Containers: istio-proxy last,
+ * or first when the application waits for it.
+ */
 function reorder(pod: Pod, ctx: RenderContext): void {
   const spec = pod.spec!;
   const init = (spec.initContainers ?? []) as JsonObject[];
   const byName = (name: string) => init.filter((c) => c.name === name);
-  const others = init.filter((c) => !['istio-init', 'istio-validation', 'istio-proxy'].includes(String(c.name)));
-  const ordered = ctx.nativeSidecar
-    ? [...byName('istio-init'), ...byName('istio-validation'), ...byName('istio-proxy'), ...others]
-    : [...byName('istio-validation'), ...others, ...byName('istio-proxy'), ...byName('istio-init')];
+  const named = ['istio-init', 'istio-validation', 'istio-proxy', 'enable-core-dump'];
+  const others = init.filter((c) => !named.includes(String(c.name)));
+  const ordered = init.some((c) => c.name === 'istio-proxy')
+    ? [...byName('istio-init'), ...byName('istio-validation'), ...byName('istio-proxy'), ...byName('enable-core-dump'), ...others]
+    : [...byName('istio-validation'), ...others, ...byName('istio-init'), ...byName('enable-core-dump')];
   if (ordered.length > 0) spec.initContainers = ordered;
   const containers = (spec.containers ?? []) as JsonObject[];
   const proxy = containers.filter((c) => c.name === 'istio-proxy');
   const apps = containers.filter((c) => c.name !== 'istio-proxy');
   const hold = ctx.proxyConfig.holdApplicationUntilProxyStarts === true || ctx.values.global.proxy.holdApplicationUntilProxyStarts === true;
-  spec.containers = hold && !ctx.nativeSidecar ? [...proxy, ...apps] : [...apps, ...proxy];
+  spec.containers = hold ? [...proxy, ...apps] : [...apps, ...proxy];
 }
 
 function statusAnnotation(template: JsonObject, revision: string): string {
@@ -333,6 +406,24 @@ function setEnv(container: JsonObject, name: string, value: string): void {
   container.env = env;
 }
 
+/**
+ * The cluster and network the proxy reports, as Istio settles them: the values', then the webhook
+ * URL's, then the pod's own `topology.istio.io/network` label (even empty). Those that are set are
+ * written last among the proxy's variables (sorted), and the network also as the pod's label.
+ */
+function applyClusterInfo(pod: Pod, ctx: RenderContext, proxy: JsonObject | undefined): void {
+  const global = ctx.values.global;
+  const cluster = ctx.clusterId || String(global.multiCluster?.clusterName ?? '');
+  const networkLabel = ctx.labels['topology.istio.io/network'];
+  // The label wins even empty; then the values' network stays where the template put it.
+  const network = networkLabel ?? (ctx.network || String(global.network ?? ''));
+  if (proxy !== undefined) {
+    if (cluster !== '') setEnv(proxy, 'ISTIO_META_CLUSTER_ID', cluster);
+    if (network !== '') setEnv(proxy, 'ISTIO_META_NETWORK', network);
+  }
+  if (network !== '') pod.metadata!.labels = { ...pod.metadata!.labels, 'topology.istio.io/network': network };
+}
+
 /** Templates may turn rewriting off, so the rendered pod's annotation decides. */
 function probeRewriteEnabled(pod: Pod, ctx: RenderContext): boolean {
   return shouldRewriteAppProbes(pod.metadata?.annotations, ctx.values.sidecarInjectorWebhook?.rewriteAppHTTPProbe !== false);
@@ -356,57 +447,72 @@ export function renderPod(req: InjectionRequest, cfg: InjectorConfig): Pod {
   const pod = workingCopy(req.pod);
   pod.metadata ??= {};
   pod.spec ??= { containers: [] };
-  const rawOverrides = pod.metadata.annotations?.[OVERRIDES_ANNOTATION];
   const previous = stripPreviousInjection(pod);
-  if (rawOverrides !== undefined) reinsertOverrides(pod, rawOverrides);
+  const entries = overrideEntries(pod);
 
-  const ctx = buildContext(req, cfg, pod);
-  const template = renderTemplates(pod, cfg, ctx);
+  // The templates see the pod with its overrides entries added as containers (as Istio's do: the
+  // app containers, the ports, the OpenTelemetry version count them); the pod they are merged
+  // into does not have them.
+  const templatePod = withOverrideEntries(pod, entries);
+  const ctx = buildContext(req, cfg, templatePod, pod);
+  const { merged: template, listed } = renderTemplates(templatePod, cfg, ctx);
   const spec = (template.spec ?? {}) as JsonObject;
   const injectedNames = new Set([...names(spec.initContainers), ...names(spec.containers)]);
-  const overrides = takeUserOverrides(pod, injectedNames);
+  const own = new Map(takeUserOverrides(pod, injectedNames).map((c) => [String(c.name), c]));
+  // The user's setting for each injected container: its overrides entry, else the pod's own.
+  const overrides: Array<{ base: JsonObject | null; overlay: JsonObject }> = [];
+  for (const list of ['containers', 'initContainers'] as const) {
+    for (const name of names(spec[list])) {
+      const overlay = entries[list].get(name) ?? own.get(name);
+      if (overlay !== undefined && !overrides.some((o) => o.overlay.name === name)) overrides.push({ base: own.get(name) ?? null, overlay });
+    }
+  }
 
-  const merged = overlayObject(pod, template) as Pod;
+  const merged = overlayObject(pod, template, true) as Pod;
+  // Istio adjusts the proxy user to the user's settings only in a pod with either of these.
+  const adjustsUser = names(merged.spec!.initContainers).some((n) => n === 'istio-init' || n === 'istio-validation');
   ownMetadataMaps(merged, pod);
   const overrideRecord: Partial<Record<'containers' | 'initContainers', JsonObject[]>> = {};
-  for (const user of overrides) {
+  for (const { base, overlay: user } of overrides) {
     const list = names(merged.spec!.initContainers).includes(String(user.name)) ? 'initContainers' : 'containers';
-    merged.spec![list] = (merged.spec![list] as JsonObject[]).map((c) => (c.name === user.name ? applyUserContainer(c, user, ctx) : c));
+    merged.spec![list] = (merged.spec![list] as JsonObject[]).map((c) => (c.name === user.name ? applyUserContainer(c, user, ctx, base, adjustsUser) : c));
     (overrideRecord[list] ??= []).push(userOverride(user));
   }
 
-  reapplyMovedContainers(merged, previous, overrides, ctx);
+  reapplyMovedContainers(merged, previous, overrides.map((o) => o.overlay), ctx, adjustsUser);
   checkUserVolumeMounts(merged, ctx);
   carryOverDefaults(merged, previous);
   reorder(merged, ctx);
   const meta = merged.metadata!;
   meta.annotations ??= {};
   const proxy = findProxy(merged);
-  if (proxy !== undefined && ctx.statusPort !== '0' && probeRewriteEnabled(merged, ctx)) {
-    // Earlier probers were already restored onto the probes, so nothing is merged here.
-    const probers = appProbersJson(merged, Number(ctx.statusPort), { existingProbers: null });
-    // Istio rewrites even probes it records nothing for (a named port the container lacks).
-    rewriteAppProbes(merged, Number(ctx.statusPort));
-    keepProbeDefaults(merged, Number(ctx.statusPort), previous.probes);
-    if (probers !== '') setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', probers);
-  }
-  if (proxy !== undefined && previous.unreadableProbers !== undefined) setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', previous.unreadableProbers);
+  // Istio's post-processing order, which the order of the proxy's variables shows: cluster and
+  // network, the Prometheus merge, then probe rewriting.
+  applyClusterInfo(merged, ctx, proxy);
   applyPrometheusMerge(merged, ctx, proxy);
   if (proxy !== undefined && previous.unreadableScrape !== undefined && !hasEnv(proxy, 'ISTIO_PROMETHEUS_ANNOTATIONS')) {
     setEnv(proxy, 'ISTIO_PROMETHEUS_ANNOTATIONS', previous.unreadableScrape);
   }
-  const network = ctx.network ?? (ctx.values.global.network ? String(ctx.values.global.network) : undefined);
-  if (network !== undefined && network !== '') {
-    meta.labels = { ...meta.labels, 'topology.istio.io/network': meta.labels?.['topology.istio.io/network'] ?? network };
-    if (proxy !== undefined) setEnv(proxy, 'ISTIO_META_NETWORK', network);
+  // Where Istio would point the probes at port 0 (a status port annotation of "0", or one Go's
+  // Atoi cannot read), which the apiserver refuses, they are left as they are.
+  if (proxy !== undefined && ctx.probePort > 0 && probeRewriteEnabled(merged, ctx)) {
+    // Earlier probers were already restored onto the probes, so nothing is merged here.
+    const probers = appProbersJson(merged, ctx.probePort, { existingProbers: null, targetPort: ctx.meshStatusPort });
+    // Istio rewrites even probes it records nothing for (a named port the container lacks).
+    rewriteAppProbes(merged, ctx.probePort);
+    keepProbeDefaults(merged, ctx.probePort, previous.probes);
+    if (probers !== '') setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', probers);
   }
+  if (proxy !== undefined && previous.unreadableProbers !== undefined) setEnv(proxy, 'ISTIO_KUBE_APP_PROBERS', previous.unreadableProbers);
   for (const [key, value] of Object.entries((cfg.injector.injectedAnnotations ?? {}) as Record<string, string>)) setOwn(meta.annotations, key, value);
-  if (Object.keys(overrideRecord).length > 0) {
+  // Istio records the overrides only on a pod that carries no status annotation (whatever its
+  // value); a re-injected pod keeps the record it has.
+  if (Object.keys(overrideRecord).length > 0 && req.pod.metadata?.annotations?.[STATUS_ANNOTATION] === undefined) {
     const record: Record<string, string[]> = {};
     if (overrideRecord.containers) record.containers = overrideRecord.containers.map(goContainerJson) as never;
     if (overrideRecord.initContainers) record.initContainers = overrideRecord.initContainers.map(goContainerJson) as never;
     meta.annotations[OVERRIDES_ANNOTATION] = `{${Object.entries(record).map(([k, v]) => `"${k}":[${v.join(',')}]`).join(',')}}`;
   }
-  meta.annotations[STATUS_ANNOTATION] = statusAnnotation(template, ctx.revision);
+  meta.annotations[STATUS_ANNOTATION] = statusAnnotation(listed, ctx.revision);
   return merged;
 }

@@ -40,6 +40,13 @@ export interface InjectionRequest {
   nativeSidecars?: boolean;
   /** Overrides the configured revision. */
   revision?: string;
+  /**
+   * kube-inject: the pod's `proxy.istio.io/config` also changes the mesh config that Istio's
+   * post-processing reads (the Prometheus merge port, the port probes already on the agent use),
+   * because istioctl applies it to the mesh config before injecting; the webhook reads the mesh
+   * config as configured.
+   */
+  podProxyConfigInMesh?: boolean;
 }
 
 /** Why a pod is or is not injected. Every skip has a named reason, logged and counted. */

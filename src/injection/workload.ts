@@ -23,8 +23,9 @@ const CRONJOB_JOB_NAME = /^(.+)-\d{8,10}$/;
  */
 export function resolveWorkload(req: InjectionRequest): Workload {
   const meta = req.pod.metadata ?? {};
+  // A workload's namespace is its own (kube-inject: the enclosing object's, not its pod template's).
+  if (req.workload !== undefined && req.workload.kind !== 'Pod') return { ...req.workload, namespace: req.namespace };
   const namespace = meta.namespace ?? req.namespace;
-  if (req.workload !== undefined && req.workload.kind !== 'Pod') return { ...req.workload, namespace };
   const labels = meta.labels ?? {};
   const owner = (meta.ownerReferences ?? []).find((ref) => ref.controller === true);
   if (owner === undefined) return { name: meta.name ?? '', namespace, kind: 'Pod', apiVersion: 'v1' };

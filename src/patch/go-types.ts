@@ -1,8 +1,8 @@
 /**
  * Whether JSON decodes into a Go type, as the apiserver's decoder (or Istio's) reads it: a field of
  * the wrong type fails the whole object, unknown fields are dropped, `null` leaves a field at its
- * zero value. The Pod's types come from pod-types.ts; callers may describe other structs (Istio's)
- * in the same type codes.
+ * zero value. The Pod's types come from pod-types.ts (Kubernetes' Go types); callers may describe
+ * other structs (Istio's) in the same type codes.
  *
  * Stricter than Go in one way: a `null` list item or map value is a problem. Go reads it as a zero
  * value, so the apiserver never sends one (it re-encodes what it decoded), and a patch must not
@@ -13,10 +13,9 @@
  * again, over the type table, to say where and why.
  */
 import { isValidQuantity } from '../injection/quantity.js';
-import { POD_TYPES } from './pod-types.js';
+import { POD_TYPES, type StructTable } from './pod-types.js';
 
-/** Type codes as pod-types.ts writes them: scalars, `[]T`, `map[]T`, `any` or a struct name. */
-export type StructTable = Readonly<Record<string, Readonly<Record<string, string>>>>;
+export type { StructTable } from './pod-types.js';
 
 type Accepts = (value: unknown) => boolean;
 

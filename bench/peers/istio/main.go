@@ -14,7 +14,13 @@ const usage = `usage: istio-peer <command> [flags]
 
 commands:
   inject   inject sidecars into the manifests of -f with Istio's kube-inject code path
+  inject-batch  the same, document by document, for JSON-line requests on stdin (settings and
+           documents in, one JSON line of outputs or errors out): for differential fuzzing
   serve    serve Istio's injection webhook handler (/inject) over HTTPS
+  k8s-types  print, as a TypeScript module, how the Go types of the objects kube-inject handles
+           read and write JSON (field order, omitempty...), from Istio's Kubernetes API module
+  proxy-config-types  print, as a TypeScript module, the JSON form of Istio's ProxyConfig (fields,
+           value kinds), from Istio's API module
   version  print the Istio module version this program was built from
 
 Run 'istio-peer <command> -h' for the flags of a command.
@@ -29,6 +35,12 @@ func main() {
 	switch os.Args[1] {
 	case "inject":
 		err = runInject(os.Args[2:])
+	case "inject-batch":
+		err = runBatch(os.Args[2:])
+	case "k8s-types":
+		err = runK8sTypes(os.Args[2:])
+	case "proxy-config-types":
+		err = runProtoTypes(os.Args[2:])
 	case "serve":
 		err = runServe(os.Args[2:])
 	case "version":

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	meshconfig "istio.io/api/mesh/v1alpha1"
@@ -248,12 +247,5 @@ func configureLogging(level string) error {
 
 // istioVersion is the version of istio.io/istio this binary was built with.
 func istioVersion() string {
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, dep := range info.Deps {
-			if dep.Path == "istio.io/istio" {
-				return dep.Version
-			}
-		}
-	}
-	return "unknown"
+	return moduleVersion("istio.io/istio")
 }

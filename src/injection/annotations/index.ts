@@ -5,7 +5,6 @@
  * `invalid value '<value>' for annotation '<name>': <parameter> invalid: <reason>`.
  */
 import { InjectorError } from '../../errors.js';
-import { podTypes } from '../../patch/go-types.js';
 import { isValidQuantity } from '../quantity.js';
 import { parseCidrList } from './cidr.js';
 import { parseGoBool, parseGoUint } from './go-text.js';
@@ -47,34 +46,6 @@ const bool: Check = (value) => (parseGoBool(value) === undefined ? `'${value}' i
 // Istio also refuses control characters, which the quantity grammar refuses anyway.
 const quantity: Check = (value) => (isValidQuantity(value) ? undefined : `'${value}' is not a quantity such as 100m, 2, 128Mi or 1Gi`);
 const interfaces = throws('interfaces', parseInterfaceList);
-/** What the apiserver requires of a volume name (a DNS-1123 label). */
-const VOLUME_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/**
- * Istio reads these in its template; unreadable JSON makes the template fail, so the injection
- * fails there, and so does a value of the wrong type (Istio decodes the result into a Pod). Checked
- * here so the message names the annotation. `null` is an empty map. Volume names must be ones the
- * apiserver accepts: the pod would be refused anyway (`__proto__` is not one).
- */
-function jsonMap(itemType: 'Volume' | 'VolumeMount'): Check {
-  return (value) => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      return 'not valid JSON (expected an object keyed by volume name)';
-    }
-    if (parsed === null) return undefined;
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) return 'not a JSON object keyed by volume name';
-    if (itemType === 'Volume') {
-      const bad = Object.keys(parsed).find((name) => name.length > 63 || !VOLUME_NAME.test(name));
-      if (bad !== undefined) return `volume name ${JSON.stringify(shownValue(bad))} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)`;
-    }
-    const problem = podTypes.problem(parsed, `map[]${itemType}`);
-    return problem === undefined ? undefined : `not a map of ${itemType === 'Volume' ? 'volumes' : 'volume mounts'}: ${problem}`;
-  };
-}
-
 /**
  * Every annotation Istio validates (or fails on while rendering), with its check. Not here, so
  * never refused: the include outbound ports, the readiness application ports and the others.
@@ -99,8 +70,6 @@ const CHECKS: Record<string, Check> = {
   'sidecar.istio.io/proxyMemory': quantity,
   'sidecar.istio.io/proxyCPULimit': quantity,
   'sidecar.istio.io/proxyMemoryLimit': quantity,
-  'sidecar.istio.io/userVolume': jsonMap('Volume'),
-  'sidecar.istio.io/userVolumeMount': jsonMap('VolumeMount'),
 };
 
 /** The annotations validated before injection, sorted. */

@@ -3,9 +3,8 @@
  * ProxyConfig (YAML or JSON mapping) and the fields it sets must keep the proxy configuration valid.
  * Only fields the annotation sets are checked: the mesh defaults they are laid over are valid.
  */
+import { goDurationNanos, proxyConfigReadProblem } from '../proxy-config-check.js';
 import { parseYamlAnnotation } from './yaml-value.js';
-
-const DURATION = /^(-?)([0-9]+)(?:\.([0-9]{1,9}))?s$/;
 
 function portProblem(value: unknown): string | undefined {
   const port = typeof value === 'string' && /^-?[0-9]+$/.test(value) ? Number(value) : value;
@@ -29,6 +28,9 @@ export function proxyConfigProblem(value: string): string | undefined {
   } catch (err) {
     return `failed to convert to apply proxy config: ${(err as Error).message.split('\n')[0]}`;
   }
+  // Read as Istio reads it (go-yaml, then protobuf's JSON rules): values of the wrong type fail.
+  const readProblem = proxyConfigReadProblem(value);
+  if (readProblem !== undefined) return `failed to convert to apply proxy config: ${readProblem}`;
   if (config === null || config === undefined) return undefined;
   if (typeof config !== 'object' || Array.isArray(config)) return 'failed to convert to apply proxy config: not a mapping of ProxyConfig fields';
   const fields = config as Record<string, unknown>;
@@ -41,20 +43,12 @@ export function proxyConfigProblem(value: string): string | undefined {
     if (problem !== undefined) problems.push(`invalid discovery address: ${problem}`);
   }
   if (Object.hasOwn(fields, 'drainDuration')) {
-    const match = typeof fields.drainDuration === 'string' ? DURATION.exec(fields.drainDuration) : null;
-    if (match === null) problems.push(`invalid drain duration: '${String(fields.drainDuration)}' is not a duration such as 45s`);
-    else {
-      const nanos = Number((match[3] ?? '').padEnd(9, '0'));
-      if (match[1] === '-' || (Number(match[2]) === 0 && nanos < 1_000_000)) problems.push('invalid drain duration: duration must be greater than 1ms');
-      else if (nanos !== 0) problems.push('drain time only supports durations to seconds precision');
-    }
-  }
-  // map<string, string> in the proto: protobuf's JSON decoding refuses anything else.
-  if (Object.hasOwn(fields, 'proxyMetadata') && fields.proxyMetadata !== null) {
-    const metadata = fields.proxyMetadata;
-    const bad = typeof metadata === 'object' && !Array.isArray(metadata) ? Object.entries(metadata as object).find(([, v]) => typeof v !== 'string') : undefined;
-    if (typeof metadata !== 'object' || Array.isArray(metadata)) problems.push('proxyMetadata must map names to strings');
-    else if (bad !== undefined) problems.push(`proxyMetadata.${bad[0]} must be a string, got ${JSON.stringify(bad[1]) ?? String(bad[1])}`);
+    // Go's duration syntax (`45s`, `1m30s`), then Istio's rules on the value.
+    const nanos = typeof fields.drainDuration === 'string' ? goDurationNanos(fields.drainDuration) : undefined;
+    if (nanos === undefined) problems.push(`invalid drain duration: '${String(fields.drainDuration)}' is not a duration such as 45s`);
+    else if (nanos < 1_000_000n) problems.push('invalid drain duration: duration must be greater than 1ms');
+    else if (nanos % 1_000_000n !== 0n) problems.push('invalid drain duration: only durations to ms precision are supported');
+    else if (nanos % 1_000_000_000n !== 0n) problems.push('drain time only supports durations to seconds precision');
   }
   for (const [field, label] of [['proxyAdminPort', 'proxy admin port'], ['statusPort', 'status port']] as const) {
     if (!Object.hasOwn(fields, field)) continue;

@@ -4,7 +4,7 @@
  */
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
-import { agentArgs, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
+import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
 import {
   agentEnv,
@@ -29,6 +29,7 @@ function gatewayEnv(ctx: RenderContext): JsonObject[] {
     fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
     { name: 'ISTIO_META_INTERCEPTION_MODE', value: String(ctx.proxyConfig.interceptionMode ?? 'REDIRECT') },
   ];
+  env.push(...networkEnv(ctx));
   if (ctx.workload.name !== '') env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: ctx.workload.name });
   env.push(...ownerAndMeshEnv(ctx), ...sortedEnv(ctx.proxyConfig.proxyMetadata));
   return withoutEmptyValues(env);
@@ -80,7 +81,8 @@ export function gatewayTemplate(ctx: RenderContext): Fragment {
     args,
   };
   if (truthy(proxy.lifecycle)) container.lifecycle = proxy.lifecycle;
-  container.securityContext = { runAsUser: ctx.proxyUID ?? 1337, runAsGroup: ctx.proxyGID ?? 1337 };
+  // The user's own istio-proxy settings are laid over this afterwards.
+  container.securityContext = { runAsUser: 1337, runAsGroup: 1337 };
   container.env = gatewayEnv(ctx);
   if (truthy(global.imagePullPolicy)) container.imagePullPolicy = global.imagePullPolicy;
   const readiness: JsonObject = { httpGet: { path: '/healthz/ready', port: 15021 } };

@@ -4,12 +4,12 @@
  */
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
-import { agentArgs, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
+import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
 import {
   agentEnv,
   fieldEnv,
-  intOf,
+  readinessSetting,
   ownerAndMeshEnv,
   proxyResources,
   sortedEnv,
@@ -92,6 +92,7 @@ function agentContainer(ctx: RenderContext): JsonObject {
     { name: 'ISTIO_META_APP_CONTAINERS', value: ctx.appContainers.join(',') },
     { name: 'ISTIO_META_CLUSTER_ID', value: ctx.clusterId ?? (truthy(global.multiCluster?.clusterName) ? String(global.multiCluster.clusterName) : 'Kubernetes') },
     fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
+    ...networkEnv(ctx),
   );
   if (ctx.workload.name !== '') env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: ctx.workload.name });
   env.push(
@@ -111,11 +112,11 @@ function agentContainer(ctx: RenderContext): JsonObject {
   if (truthy(global.imagePullPolicy)) container.imagePullPolicy = global.imagePullPolicy;
   if (ctx.statusPort !== '0') {
     const readiness: JsonObject = { httpGet: { path: '/healthz/ready', port: 15020 } };
-    const delay = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/initialDelaySeconds', proxy.readinessInitialDelaySeconds));
+    const delay = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/initialDelaySeconds', proxy.readinessInitialDelaySeconds);
     if (delay !== 0) readiness.initialDelaySeconds = delay;
-    readiness.periodSeconds = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/periodSeconds', proxy.readinessPeriodSeconds));
+    readiness.periodSeconds = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/periodSeconds', proxy.readinessPeriodSeconds);
     readiness.timeoutSeconds = 3;
-    readiness.failureThreshold = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/failureThreshold', proxy.readinessFailureThreshold));
+    readiness.failureThreshold = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/failureThreshold', proxy.readinessFailureThreshold);
     container.readinessProbe = readiness;
     container.resources = proxyResources(ctx);
     const mounts: JsonObject[] = [
@@ -130,9 +131,9 @@ function agentContainer(ctx: RenderContext): JsonObject {
     mounts.push({ name: 'istio-podinfo', mountPath: '/etc/istio/pod' });
     for (const [name, mount] of userJsonMap(ctx, 'sidecar.istio.io/userVolumeMount')) mounts.push({ name, ...mount });
     container.volumeMounts = mounts;
-  } else {
-    container.resources = proxyResources(ctx);
   }
+  // With the status port off, Istio's template writes neither the readiness probe nor the
+  // resources nor the mounts (they sit in the same block).
   return container;
 }
 

@@ -13,6 +13,12 @@ function truthy(value: unknown): boolean {
 }
 
 /** `pilot-agent proxy <role>` with the domain, log levels and optional flags. */
+/** The values' network, in the templates' own place (the pod's label moves it later, as in Istio). */
+export function networkEnv(ctx: RenderContext): JsonObject[] {
+  const network = ctx.values.global.network;
+  return truthy(network) ? [{ name: 'ISTIO_META_NETWORK', value: String(network) }] : [];
+}
+
 export function agentArgs(ctx: RenderContext, role: 'sidecar' | 'router'): string[] {
   const { annotations, values } = ctx;
   const global = values.global;

@@ -3,11 +3,13 @@
  * code. It returns a fragment (labels, annotations, init containers, containers, volumes, pull
  * secrets) that `merge.ts` lays over the pod.
  */
-import { canonicalQuantity } from '../quantity.js';
+import { InjectorError } from '../../errors.js';
+import { goQuantityString } from '../go-quantity.js';
 import { annotationOr, canonicalName } from '../meta.js';
 import type { RenderContext } from '../context.js';
 import { proxyConfigJson } from '../proxy-config.js';
-import { agentArgs, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
+import { readUserJsonMap } from '../user-volumes.js';
+import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
 
 /** What a template contributes to a pod. */
@@ -35,14 +37,14 @@ export function proxyResources(ctx: RenderContext): JsonObject {
   if (fromAnnotations) {
     for (const [section, group] of Object.entries(PROXY_RESOURCE_ANNOTATIONS)) {
       const entries = Object.entries(group).filter(([, key]) => key in ctx.annotations);
-      if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, key]) => [name, canonicalQuantity(ctx.annotations[key]!)]));
+      if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, key]) => [name, goQuantityString(ctx.annotations[key]!)]));
     }
     return out;
   }
   const configured = ctx.values.global.proxy.resources ?? {};
   for (const section of ['limits', 'requests']) {
     const entries = Object.entries(configured[section] ?? {}).filter(([, q]) => q !== null && q !== undefined);
-    if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, q]) => [name, canonicalQuantity(q as string)]));
+    if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, q]) => [name, goQuantityString(q as string)]));
   }
   return out;
 }
@@ -102,7 +104,8 @@ function interceptionArgs(ctx: RenderContext): string[] {
     'istio-iptables',
     '-p', String(ctx.mesh.proxyListenPort || '15001'),
     '-z', String(ctx.mesh.proxyInboundListenPort || '15006'),
-    '-u', String(ctx.proxyUID ?? '1337'),
+    // The user's istio-proxy runAsUser, unless 0: iptables' --uid-owner must not be root.
+    '-u', String(ctx.proxyUID || '1337'),
     '-m', ctx.interceptionMode,
     '-i', annotationOr(a, 'traffic.sidecar.istio.io/includeOutboundIPRanges', proxy.includeIPRanges),
     '-x', annotationOr(a, 'traffic.sidecar.istio.io/excludeOutboundIPRanges', proxy.excludeIPRanges),
@@ -135,8 +138,10 @@ function initContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
         privileged,
         capabilities: { drop: ['ALL'] },
         readOnlyRootFilesystem: true,
-        runAsGroup: ctx.tproxy ? 1337 : (ctx.proxyGID ?? 1337),
-        runAsUser: ctx.tproxy ? 1337 : (ctx.proxyUID ?? 1337),
+        // The user's istio-proxy user and group, as Istio adjusts them, unless TPROXY is asked for
+        // anywhere (mesh config or annotation).
+        runAsGroup: ctx.tproxyAnywhere ? 1337 : (ctx.proxyGID ?? 1337),
+        runAsUser: ctx.tproxyAnywhere ? 1337 : (ctx.proxyUID ?? 1337),
         runAsNonRoot: true,
       }
     : {
@@ -226,6 +231,7 @@ function proxyEnv(ctx: RenderContext): JsonObject[] {
     fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
     { name: 'ISTIO_META_INTERCEPTION_MODE', value: annotations['sidecar.istio.io/interceptionMode'] || String(proxyConfig.interceptionMode ?? 'REDIRECT') },
   );
+  env.push(...networkEnv(ctx));
   const workloadName = labels['service.istio.io/workload-name'] || workload.name;
   if (workloadName !== '') env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: workloadName });
   env.push(...ownerAndMeshEnv(ctx));
@@ -242,17 +248,40 @@ function proxyEnv(ctx: RenderContext): JsonObject[] {
   return withoutEmptyValues(env);
 }
 
-/** OpenTelemetry semantic-convention resource attributes, when a mesh provider asks for them. */
+/** The tag and the digest of an image reference (`[registry[:port]/]name[:tag][@digest]`). */
+function imageTagAndDigest(image: string): { tag: string; digest: string } {
+  const at = image.indexOf('@');
+  const digest = at < 0 ? '' : image.slice(at + 1);
+  const name = at < 0 ? image : image.slice(0, at);
+  const colon = name.lastIndexOf(':');
+  return { tag: colon > name.lastIndexOf('/') ? name.slice(colon + 1) : '', digest };
+}
+
+/**
+ * OpenTelemetry semantic-convention resource attributes, when a mesh provider asks for them, as
+ * Istio computes them: each from its `resource.opentelemetry.io/*` annotation, else the workload's
+ * namespace (none when it has none), the `app.kubernetes.io/version` label or the image tag and
+ * digest of a pod's only container, and `<namespace>.$(POD_NAME).<first container>`.
+ */
 function otelResourceAttributes(ctx: RenderContext): string {
   const providers = (ctx.mesh.extensionProviders ?? []) as JsonObject[];
   const wanted = providers.some((p) => p?.opentelemetry?.serviceAttributeEnrichment === 'OTEL_SEMANTIC_CONVENTIONS');
   if (!wanted) return '';
-  const namespace = ctx.workload.namespace || 'default';
-  const attributes = [`service.namespace=${namespace}`];
-  const version = ctx.labels['app.kubernetes.io/version'] || ctx.labels['service.istio.io/canonical-revision'] || ctx.labels.version;
-  if (version) attributes.push(`service.version=${version}`);
-  const container = ctx.appContainers[0];
-  if (container !== undefined) attributes.push(`service.instance.id=${namespace}.$(POD_NAME).${container}`);
+  const a = ctx.annotations;
+  const namespace = ctx.workload.namespace;
+  const containers = (Array.isArray(ctx.pod.spec?.containers) ? ctx.pod.spec!.containers : []) as JsonObject[];
+  const attributes: string[] = [];
+  if (a['resource.opentelemetry.io/service.namespace']) attributes.push(`service.namespace=${a['resource.opentelemetry.io/service.namespace']}`);
+  else if (namespace !== '') attributes.push(`service.namespace=${namespace}`);
+  if (a['resource.opentelemetry.io/service.version']) attributes.push(`service.version=${a['resource.opentelemetry.io/service.version']}`);
+  else if (ctx.labels['app.kubernetes.io/version']) attributes.push(`service.version=${ctx.labels['app.kubernetes.io/version']}`);
+  else if (containers.length === 1) {
+    const { tag, digest } = imageTagAndDigest(String(containers[0]!.image ?? ''));
+    const version = tag !== '' && digest !== '' ? `${tag}@${digest}` : digest || tag;
+    if (version !== '') attributes.push(`service.version=${version}`);
+  }
+  if (a['resource.opentelemetry.io/service.instance.id']) attributes.push(`service.instance.id=${a['resource.opentelemetry.io/service.instance.id']}`);
+  else if (containers.length > 0) attributes.push(`service.instance.id=${namespace}.$(POD_NAME).${String(containers[0]!.name ?? '')}`);
   return attributes.join(',');
 }
 
@@ -266,7 +295,7 @@ function proxySecurityContext(ctx: RenderContext): JsonObject {
       capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] },
       privileged: true,
       readOnlyRootFilesystem: true,
-      runAsGroup: ctx.proxyGID ?? 1337,
+      runAsGroup: 1337,
       runAsNonRoot: false,
       runAsUser: 0,
     };
@@ -278,7 +307,8 @@ function proxySecurityContext(ctx: RenderContext): JsonObject {
       capabilities: add.length > 0 ? { add, drop: ['ALL'] } : { drop: ['ALL'] },
       privileged,
       readOnlyRootFilesystem: true,
-      ...(root ? { runAsNonRoot: false, runAsUser: 0, runAsGroup: 1337 } : { runAsNonRoot: true, runAsUser: ctx.proxyUID ?? 1337, runAsGroup: ctx.proxyGID ?? 1337 }),
+      // The user's own istio-proxy settings are laid over this afterwards.
+      ...(root ? { runAsNonRoot: false, runAsUser: 0, runAsGroup: 1337 } : { runAsNonRoot: true, runAsUser: 1337, runAsGroup: 1337 }),
     };
   }
   if (truthy(global.proxy.seccompProfile)) sc.seccompProfile = global.proxy.seccompProfile;
@@ -287,6 +317,23 @@ function proxySecurityContext(ctx: RenderContext): JsonObject {
 
 export function intOf(value: string): number | string {
   return /^-?\d+$/.test(value) ? Number(value) : value;
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * A readiness setting of the proxy's probe. Istio writes it unquoted into its template's YAML,
+ * which it reads as YAML 1.1 (`010` is octal, 8), into a 32-bit field: a larger value makes
+ * Istio's injection fail, and is refused here.
+ */
+export function readinessSetting(ctx: RenderContext, annotation: string, fallback: unknown): number | string {
+  const raw = annotationOr(ctx.annotations, annotation, fallback);
+  const value = /^0[0-7]+$/.test(raw) ? parseInt(raw, 8) : intOf(raw);
+  if (typeof value === 'number' && value > INT32_MAX) {
+    const from = annotation in ctx.annotations ? `annotation '${annotation}'` : 'the values';
+    throw new InjectorError('INVALID_ANNOTATION', `invalid value '${raw}' for ${from}: the proxy's readiness probe takes at most ${INT32_MAX}`);
+  }
+  return value;
 }
 
 function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
@@ -322,11 +369,11 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
       };
     }
     const readiness: JsonObject = { httpGet: { path: '/healthz/ready', port: 15021 } };
-    const delay = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/initialDelaySeconds', proxy.readinessInitialDelaySeconds));
+    const delay = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/initialDelaySeconds', proxy.readinessInitialDelaySeconds);
     if (delay !== 0) readiness.initialDelaySeconds = delay;
-    readiness.periodSeconds = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/periodSeconds', proxy.readinessPeriodSeconds));
+    readiness.periodSeconds = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/periodSeconds', proxy.readinessPeriodSeconds);
     readiness.timeoutSeconds = 3;
-    readiness.failureThreshold = intOf(annotationOr(annotations, 'readiness.status.sidecar.istio.io/failureThreshold', proxy.readinessFailureThreshold));
+    readiness.failureThreshold = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/failureThreshold', proxy.readinessFailureThreshold);
     container.readinessProbe = readiness;
   }
   container.securityContext = proxySecurityContext(ctx);
@@ -337,12 +384,7 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
 
 export function userJsonMap(ctx: RenderContext, key: string): Array<[string, JsonObject]> {
   const raw = ctx.annotations[key];
-  if (raw === undefined) return [];
-  // `null` reads as no entries, as in Istio's template.
-  const parsed = (JSON.parse(raw) ?? {}) as Record<string, JsonObject>;
-  return Object.keys(parsed)
-    .sort()
-    .map((name) => [name, parsed[name]!]);
+  return raw === undefined ? [] : readUserJsonMap(raw, key);
 }
 
 export function proxyMounts(ctx: RenderContext): JsonObject[] {

@@ -23,6 +23,8 @@ const TOTAL = 200;
 const WORKERS = 8;
 const ROTATE_EVERY = 35;
 const DEADLINE_MS = 30_000;
+/** Reviews still sent once the last certificate is in place, so a slow last rotation is seen too. */
+const AFTER_LAST = 16;
 
 async function writePair(dir: string, pair: KeyPair): Promise<void> {
   await writeFile(join(dir, 'tls.key.tmp'), pair.key);
@@ -79,6 +81,8 @@ describe('certificate rotation under load', () => {
     let done = 0;
     let failed = 0;
     let rotations = 0;
+    let applied = 0;
+    let sentAfterLast = 0;
     let rotating: Promise<void> = Promise.resolve();
     const firstFailures: string[] = [];
     const served = new Set<string>();
@@ -90,12 +94,18 @@ describe('certificate rotation under load', () => {
         rotating = rotating.then(async () => {
           await writePair(dir, next);
           await source.poll();
+          applied++;
         });
       }
     };
+    // At least TOTAL reviews, and the run goes on until the last certificate has been installed and
+    // AFTER_LAST reviews were sent with it: on a busy machine the last rotation's file write and
+    // poll may still be under way when the TOTAL-th review is answered.
+    const moreToSend = () => sent < TOTAL || applied < pairs.length - 1 || sentAfterLast < AFTER_LAST;
     const worker = async (agent: Agent | false) => {
-      while (sent < TOTAL && Date.now() < deadline) {
+      while (moreToSend() && Date.now() < deadline) {
         sent++;
+        if (applied === pairs.length - 1) sentAfterLast++;
         try {
           served.add(await review(server.port, bundle, agent, body));
         } catch (err) {
@@ -117,7 +127,7 @@ describe('certificate rotation under load', () => {
     process.stderr.write(`rotation under load: ${sent} requests sent, ${failed} failed, ${rotations} rotations (one across a CA change), ${served.size} certificates served\n`);
     assert.deepEqual(firstFailures, []);
     assert.equal(failed, 0);
-    assert.equal(sent, TOTAL, `only ${sent} of ${TOTAL} requests were sent before the deadline`);
+    assert.ok(sent >= TOTAL && sentAfterLast >= AFTER_LAST, `only ${sent} requests (${sentAfterLast} after the last rotation) were sent before the deadline`);
     assert.equal(rotations, pairs.length - 1);
     assert.equal(served.size, pairs.length, 'every certificate was served to some connection');
   });

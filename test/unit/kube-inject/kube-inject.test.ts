@@ -81,9 +81,10 @@ describe('kube-inject', () => {
 
 describe('kube-inject keeps keys named like Object.prototype properties', () => {
   it('in labels, annotations, nodeSelector and resources', () => {
-    const input = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    __proto__: x\n    constructor: y\n  annotations:\n    prototype: z\nspec:\n  nodeSelector:\n    __proto__: n\n  containers:\n  - name: app\n    image: nginx\n    resources:\n      limits:\n        constructor: "1"\n';
+    // (Values go-yaml reads as strings: it reads a plain `y` as true, as istioctl does.)
+    const input = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    __proto__: x\n    constructor: c\n  annotations:\n    prototype: z\nspec:\n  nodeSelector:\n    __proto__: n\n  containers:\n  - name: app\n    image: nginx\n    resources:\n      limits:\n        constructor: "1"\n';
     const pod = parseAllDocuments(injectYaml(input, defaultConfig()))[0]!.toJS();
-    assert.deepEqual([pod.metadata.labels.__proto__, pod.metadata.labels.constructor, pod.metadata.annotations.prototype], ['x', 'y', 'z']);
+    assert.deepEqual([pod.metadata.labels.__proto__, pod.metadata.labels.constructor, pod.metadata.annotations.prototype], ['x', 'c', 'z']);
     assert.ok(Object.hasOwn(pod.metadata.labels, '__proto__') && Object.hasOwn(pod.spec.nodeSelector, '__proto__'));
     assert.equal(pod.spec.containers[0].resources.limits.constructor, '1');
     assert.ok(pod.spec.containers.some((c: any) => c.name === 'istio-proxy'));

@@ -13,11 +13,12 @@ import { render, type Pod } from '../../../../src/injection/index.js';
 import { reviewFixture } from '../../../support/fixtures.js';
 import { parseGoDuration } from '../../../../src/admission/budget.js';
 import { validateAnnotations } from '../../../../src/injection/annotations/index.js';
+import { readUserJsonMap } from '../../../../src/injection/user-volumes.js';
 import { goTrimSpace, parseCidrList, parseGoBool, parseGoUint, parseInterfaceList, parsePort, parsePortList, proxyConfigProblem } from '../../../../src/injection/annotations/index.js';
 import { MAX_YAML_ANNOTATION_CHARS } from '../../../../src/injection/annotations/yaml-value.js';
 import { readOverrides, readProbers, readStatus } from '../../../../src/injection/previous-injection.js';
 import { mergeAppProbers } from '../../../../src/injection/probes/index.js';
-import { protoDuration } from '../../../../src/injection/proxy-config.js';
+import { protoDuration } from '../../../../src/injection/proxy-config-check.js';
 import { canonicalQuantity, isValidQuantity } from '../../../../src/injection/quantity.js';
 import { podTypeProblem } from '../../../../src/patch/go-types.js';
 import { assertTimeRatio, bestCpuMs } from '../../../support/timing.js';
@@ -85,10 +86,16 @@ describe('parsers take time linear in their input (worst value at the largest si
     "the apiserver's ?timeout=": () => parseGoDuration(run('1', MAX, '', 's')),
   });
 
-  linear('JSON annotations (user volumes and mounts)', () => validateAnnotations({ 'sidecar.istio.io/userVolume': '{"certs":{"secret":{"secretName":"c"}}}' }), {
-    'many volumes': () => validateAnnotations({ 'sidecar.istio.io/userVolume': `{${Array.from({ length: MAX / 26 }, (_, i) => `"v${i}":{"emptyDir":{}}`).join(',')}}` }),
-    'deep nesting': () => validateAnnotations({ 'sidecar.istio.io/userVolume': `{"v":${run('[', MAX / 2)}${run(']', MAX / 2)}}` }),
-    'many mounts': () => validateAnnotations({ 'sidecar.istio.io/userVolumeMount': `{${Array.from({ length: MAX / 30 }, (_, i) => `"v${i}":{"mountPath":"/m"}`).join(',')}}` }),
+  // Read (and refused) where the templates write them, as Istio's templates read them.
+  const VOLUME = 'sidecar.istio.io/userVolume';
+  const MOUNT = 'sidecar.istio.io/userVolumeMount';
+  linear('JSON annotations (user volumes and mounts)', () => readUserJsonMap('{"certs":{"secret":{"secretName":"c"}}}', VOLUME), {
+    'many volumes': () => readUserJsonMap(`{${Array.from({ length: MAX / 26 }, (_, i) => `"v${i}":{"emptyDir":{}}`).join(',')}}`, VOLUME),
+    'deep nesting': () => readUserJsonMap(`{"v":${run('[', MAX / 2)}${run(']', MAX / 2)}}`, VOLUME),
+    'a deep volume': () => readUserJsonMap(`{"v":{"emptyDir":${'{"a":'.repeat(Math.floor(MAX / 6))}1${'}'.repeat(Math.floor(MAX / 6))}}}`, VOLUME),
+    'many mounts': () => readUserJsonMap(`{${Array.from({ length: MAX / 30 }, (_, i) => `"v${i}":{"mountPath":"/m"}`).join(',')}}`, MOUNT),
+    'many volumes as a list': () => readUserJsonMap(`[${run('{"emptyDir":{}},', MAX - 20)}{"emptyDir":{}}]`, VOLUME),
+    'names that are no DNS label': () => readUserJsonMap(`{"${run('a', MAX - 40)}_":{"emptyDir":{}}}`, VOLUME),
   });
 
   linear('what an earlier injection recorded', () => readStatus('{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["istio-envoy"],"imagePullSecrets":null,"revision":"default"}'), {
@@ -107,7 +114,6 @@ describe('parsers take time linear in their input (worst value at the largest si
         'traffic.sidecar.istio.io/excludeInterfaces': run(' ', MAX / 8, 'a', 'a'),
         'status.sidecar.istio.io/port': run(' ', MAX / 8, '1', '1'),
         'readiness.status.sidecar.istio.io/periodSeconds': run('1', MAX / 8, '', 'x'),
-        'sidecar.istio.io/userVolume': `{"v":${run('[', MAX / 16)}${run(']', MAX / 16)}}`,
         'proxy.istio.io/config': run('"', MAX / 8),
       }),
   });
