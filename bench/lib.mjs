@@ -1,12 +1,17 @@
 // Shared helpers of the benchmarks: child servers, load runs, serial latencies, process facts.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:https';
 import autocannon from 'autocannon';
 
-/** Starts a child process and resolves with the first line on stdout that `match` accepts, parsed. */
-export function startChild(args, match, { timeoutMs = 15_000, stdout, env } = {}) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], ...(env ? { env } : {}) });
+/**
+ * Starts a child process and resolves with the first line on stdout that `match` accepts, parsed
+ * by `parse` (JSON by default). The child is Node running `args` unless `command` names another
+ * program; `stderr: 'ignore'` discards its stderr (a peer that logs there).
+ */
+export function startChild(args, match, { timeoutMs = 15_000, stdout, env, command = process.execPath, parse = JSON.parse, stderr = 'inherit' } = {}) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', stderr], ...(env ? { env } : {}) });
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => {
@@ -24,7 +29,7 @@ export function startChild(args, match, { timeoutMs = 15_000, stdout, env } = {}
         // Keep draining stdout so the child's logging never blocks it.
         if (stdout) child.stdout.on('data', stdout);
         else child.stdout.resume();
-        resolve({ child, info: JSON.parse(line) });
+        resolve({ child, info: parse(line) });
         return;
       }
     };
@@ -83,6 +88,7 @@ export function cpuMs(pid) {
  */
 export async function load({ url, ca, body, connections = 16, duration, amount, pid }) {
   const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
+  const clientBefore = process.cpuUsage();
   const result = await autocannon({
     url,
     method: 'POST',
@@ -95,8 +101,79 @@ export async function load({ url, ca, body, connections = 16, duration, amount, 
     tlsOptions: { ca, servername: 'localhost' },
   });
   const errors = result.errors + result.timeouts + result.non2xx;
+  const client = process.cpuUsage(clientBefore);
   const out = { rps: result.requests.average, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, total: result.requests.total, errors };
+  // autocannon runs in this process: its CPU time is this process's (all threads).
+  out.clientCpuUsPerRequest = (client.user + client.system) / Math.max(1, out.total);
   if (pid !== undefined) out.cpuUsPerRequest = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+  return out;
+}
+
+const WRK_SCRIPT = fileURLToPath(new URL('./wrk-post.lua', import.meta.url));
+
+/** True when wrk (the HTTP load generator written in C) is on the PATH. */
+export function hasWrk() {
+  return spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined;
+}
+
+/**
+ * One wrk run (one thread, keep-alive) POSTing the file `bodyFile` to `url`: the figures of `load`,
+ * plus the load generator's own CPU time per request. Bounded by `duration` seconds, or by
+ * `amount` responses. wrk does not check the server's certificate.
+ */
+export async function wrkLoad({ url, bodyFile, connections = 16, duration, amount, pid }) {
+  const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
+  // A shell runs wrk and, once it has exited, prints its own CPU counters: cutime and cstime are
+  // the CPU time of the children it waited for, that is wrk's.
+  const args = ['-t1', `-c${connections}`, `-d${amount ? 24 * 3600 : duration}s`, '--timeout', '60s', '-s', WRK_SCRIPT, url];
+  const script = 'wrk "$@"; code=$?; echo; cat /proc/$$/stat; exit $code';
+  const env = { ...process.env, BODY_FILE: bodyFile, MAX_REQUESTS: String(amount ?? 0) };
+  const { code, stdout, stderr } = await new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', script, 'sh', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let interrupt;
+    child.stdout.on('data', (c) => {
+      out += c;
+      // The count is reached: SIGINT to wrk (the shell's child), repeated until it exits, since
+      // one that arrives before wrk's main thread starts sleeping is lost.
+      if (interrupt === undefined && out.includes('wrk: requests reached')) {
+        const signal = () => {
+          try {
+            const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+            for (const pid of children.split(' ').filter(Boolean)) process.kill(Number(pid), 'SIGINT');
+          } catch {
+            // wrk (or the shell) has exited already.
+          }
+        };
+        signal();
+        interrupt = setInterval(signal, 250);
+      }
+    });
+    child.stderr.on('data', (c) => (err += c));
+    child.on('error', reject);
+    child.on('exit', (exitCode) => {
+      clearInterval(interrupt);
+      resolve({ code: exitCode, stdout: out, stderr: err });
+    });
+  });
+  const lines = stdout.trim().split('\n');
+  const result = lines.map((l) => (l.startsWith('{"requests"') ? JSON.parse(l) : undefined)).find(Boolean);
+  if (code !== 0 || result === undefined) throw new Error(`wrk ${args.join(' ')} failed (exit ${code}): ${stderr || stdout}`);
+  const stat = lines[lines.length - 1].split(') ')[1].split(' ');
+  const clientCpuMs = (Number(stat[13]) + Number(stat[14])) * 10;
+  const total = result.requests;
+  const out = {
+    rps: total / (result.durationUs / 1e6),
+    p50: result.p50Us / 1000,
+    p90: result.p90Us / 1000,
+    p99: result.p99Us / 1000,
+    max: result.maxUs / 1000,
+    total,
+    errors: result.errors + result.nonOk,
+    clientCpuUsPerRequest: (clientCpuMs * 1000) / Math.max(1, total),
+  };
+  if (pid !== undefined) out.cpuUsPerRequest = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, total);
   return out;
 }
 
@@ -145,8 +222,8 @@ export function medianRun(runs) {
   return out;
 }
 
-/** The median over rounds of a server's throughput relative to a reference's in the same round. */
-export const medianRatio = (runs, reference) => median(runs.map((r, i) => r.rps / reference[i].rps));
+/** The median over rounds of a server's figure (throughput by default) relative to a reference's in the same round. */
+export const medianRatio = (runs, reference, key = 'rps') => median(runs.map((r, i) => r[key] / reference[i][key]));
 
 /** Node options and environment that let `memoryAfterGc` ask a child server to collect its garbage. */
 export function gcOnSignal(reportFile) {
@@ -161,4 +238,23 @@ export async function memoryAfterGc(child, reportFile) {
   if (!existsSync(reportFile)) throw new Error(`no memory report from pid ${child.pid} within 5 s of SIGUSR2 (was it started with gcOnSignal?)`);
   const usage = JSON.parse(readFileSync(reportFile, 'utf8'));
   return { heapUsedMiB: usage.heapUsed / 2 ** 20, rssMiB: usage.rss / 2 ** 20 };
+}
+
+/** The least-squares slope of log(point[key]) against log(point.bytes): 1.0 is linear. */
+export function logLogSlope(points, key) {
+  const xs = points.map((p) => Math.log(p.bytes));
+  const ys = points.map((p) => Math.log(p[key]));
+  const mx = xs.reduce((a, b) => a + b) / xs.length;
+  const my = ys.reduce((a, b) => a + b) / ys.length;
+  return xs.reduce((s, x, i) => s + (x - mx) * (ys[i] - my), 0) / xs.reduce((s, x) => s + (x - mx) ** 2, 0);
+}
+
+/**
+ * How a series of sizes grows: the largest time ratio between consecutive doublings, the log-log
+ * slope of its top half (where fixed costs weigh least) and of the whole series.
+ */
+export function growth(points, key) {
+  let worst = 0;
+  for (let i = 1; i < points.length; i++) worst = Math.max(worst, points[i][key] / points[i - 1][key]);
+  return { worstDoublingRatio: worst, slope: logLogSlope(points.slice(Math.floor(points.length / 2)), key), slopeAll: logLogSlope(points, key) };
 }

@@ -70,3 +70,15 @@ export function reviewOfSize(shape, bytes) {
   }
   return { review: make(high), units: high };
 }
+
+/**
+ * The reviews of the side-by-side benchmark (`npm run bench:peers`) and of `bench/review-cpu.mjs`:
+ * the plain pod, the same pod with 100 and with 2,000 environment variables, and a pod of 1 MB
+ * (the bare pod with one container of about 20,000 variables), by name.
+ */
+export const BENCH_PODS = {
+  plain: { title: 'plain pod', review: () => fixture('pod-plain') },
+  env100: { title: 'pod with 100 env vars', review: () => reviewWithEnv(fixture('pod-plain'), 100) },
+  env2000: { title: 'pod with 2,000 env vars', review: () => reviewWithEnv(fixture('pod-plain'), 2000) },
+  mb1: { title: '1 MB pod', review: () => reviewOfSize('env', 1024 * 1024).review },
+};

@@ -22,7 +22,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDevCertificates } from '../dist/certs/dev.js';
-import { gcOnSignal, load, machineTicks, median, medianRatio, medianRun, memoryAfterGc, post, round, rssMiB, serialLatency, startChild, stealPercent, stopChild } from './lib.mjs';
+import { gcOnSignal, growth, load, machineTicks, median, medianRatio, medianRun, memoryAfterGc, post, round, rssMiB, serialLatency, startChild, stealPercent, stopChild } from './lib.mjs';
 import { fixture, reviewOfSize, reviewWithEnv } from './pods.mjs';
 import { scalingSvg } from './plot.mjs';
 
@@ -165,18 +165,6 @@ await Promise.all([stopChild(ceilingForScaling.ceiling.child), stopChild(ceiling
 rmSync(workDir, { recursive: true, force: true });
 
 // --- Targets.
-/** Largest time ratio between consecutive doublings of a series, and the log-log slope of its top half. */
-function growth(points, key) {
-  let worst = 0;
-  for (let i = 1; i < points.length; i++) worst = Math.max(worst, points[i][key] / points[i - 1][key]);
-  const top = points.slice(Math.floor(points.length / 2));
-  const xs = top.map((p) => Math.log(p.bytes));
-  const ys = top.map((p) => Math.log(p[key]));
-  const mx = xs.reduce((a, b) => a + b) / xs.length;
-  const my = ys.reduce((a, b) => a + b) / ys.length;
-  const slope = xs.reduce((s, x, i) => s + (x - mx) * (ys[i] - my), 0) / xs.reduce((s, x) => s + (x - mx) ** 2, 0);
-  return { worstDoublingRatio: worst, slope };
-}
 const scalingGrowth = Object.fromEntries(Object.entries(inProcess.shapes).map(([shape, points]) => [shape, growth(points, 'cpuMedianMs')]));
 scalingGrowth['env over HTTPS'] = growth(overHttps.bytes, 'oursMs');
 const env2000 = inProcess.env.find((e) => e.envCount === 2000);

@@ -3,7 +3,8 @@
 // pipeline the route runs (decode, decide, render, diff, verify, respond) and JSON.stringify of
 // the answer. Run by run.mjs in a child of its own with --expose-gc, so the load generator's heap
 // does not interfere; prints one JSON document on stdout.
-// Usage: node --expose-gc bench/scaling.mjs [--budget-mb N]
+// Usage: node --expose-gc bench/scaling.mjs [--budget-mb N] [--sizes-only]
+//   --sizes-only: only the bodies of 1 KB to 1 MB in the three shapes (no environment-variable series)
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { decodeReview } from '../dist/admission/decode.js';
@@ -12,7 +13,7 @@ import { defaultConfig } from '../dist/config/index.js';
 import { median } from './lib.mjs';
 import { fixture, reviewOfSize, reviewWithEnv, SHAPE_NAMES } from './pods.mjs';
 
-const { values: opts } = parseArgs({ options: { 'budget-mb': { type: 'string', default: '40' } } });
+const { values: opts } = parseArgs({ options: { 'budget-mb': { type: 'string', default: '40' }, 'sizes-only': { type: 'boolean', default: false } } });
 const budget = Number(opts['budget-mb']) * 1024 * 1024;
 const logger = pino({ level: 'silent' });
 const config = defaultConfig();
@@ -72,7 +73,7 @@ function timeReviews(texts) {
 }
 
 const plain = fixture('pod-plain');
-const envCounts = [1, 10, 100, 1000, 2000];
+const envCounts = opts['sizes-only'] ? [] : [1, 10, 100, 1000, 2000];
 const envTexts = envCounts.map((envCount) => JSON.stringify(reviewWithEnv(plain, envCount)));
 const sizes = Array.from({ length: 11 }, (_, i) => 1024 * 2 ** i);
 const shapeBodies = SHAPE_NAMES.flatMap((shape) =>

@@ -34,7 +34,7 @@ const WORK = `        const rendered = engine.render(injectionRequest, ctx.confi
 const ONCE = `        globalThis.benchOnce ??= (() => { const r = engine.render(injectionRequest, ctx.config); const o = diffPatch(pod, r); verifyPatch(pod, o, r); return { rendered: r, ops: o, review: allow(apiVersion, request.uid, { patch: o, ...explain(decision, r) }) }; })();
 `;
 const CANNED = `${ONCE}        return finish(globalThis.benchOnce.review, 'injected', decision.reason, globalThis.benchOnce.ops.length);\n`;
-const LOG_LINE = '        log[level](';
+const LOG_LINE = '        else if (ctx.logger.isLevelEnabled(level)) {';
 
 /** Each stage: its name, what it leaves out, and the replacements [built text, new text] in review.js. */
 const STAGES = [
@@ -55,7 +55,7 @@ const STAGES = [
     leaves: 'all of the above and the log line of the review',
     edits: [
       [WORK, CANNED],
-      [LOG_LINE, '        if (level !== \'info\') log[level]('],
+      [LOG_LINE, '        else if (level !== \'info\' && ctx.logger.isLevelEnabled(level)) {'],
     ],
   },
 ];

@@ -33,6 +33,23 @@ function capWarnings(warnings: string[]): string[] {
   return kept;
 }
 
+/**
+ * The UTF-8 bytes of a patch are encoded through one buffer kept for the purpose, instead of a new
+ * buffer per review (a patch of a few KiB is above the size Node allocates from its shared pool,
+ * so each `Buffer.from` would be an allocation of its own). Patches larger than the buffer, rare,
+ * get a buffer of their own; the kept one never grows.
+ */
+const SCRATCH_BYTES = 64 * 1024;
+let scratch: Buffer | undefined;
+
+function base64Utf8(text: string): string {
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+  if (text.length * 3 > SCRATCH_BYTES) return Buffer.from(text, 'utf8').toString('base64');
+  scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
+  const bytes = scratch.write(text, 0, 'utf8');
+  return scratch.toString('base64', 0, bytes);
+}
+
 function review(apiVersion: ReviewVersion, response: AdmissionResponse): AdmissionReview {
   return { apiVersion, kind: 'AdmissionReview', response };
 }
@@ -42,7 +59,7 @@ export function allow(apiVersion: ReviewVersion, uid: string, options: AllowOpti
   const response: AdmissionResponse = { uid, allowed: true };
   if (options.patch !== undefined && options.patch.length > 0) {
     response.patchType = 'JSONPatch';
-    response.patch = Buffer.from(JSON.stringify(options.patch)).toString('base64');
+    response.patch = base64Utf8(JSON.stringify(options.patch));
   }
   return review(apiVersion, withExtras(response, options));
 }

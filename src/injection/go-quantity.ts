@@ -41,8 +41,20 @@ function keptAsWritten(text: string): boolean {
   return scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0';
 }
 
+/**
+ * The answers for the quantities seen (configured proxy resources, the same on every review),
+ * bounded in count and key length like canonicalQuantity's: a pure function of the text.
+ */
+const answers = new Map<string, string>();
+const MAX_ANSWERS = 1000;
+const MAX_KEY_CHARS = 64;
+
 /** The string Go writes for a valid quantity. */
 export function goQuantityString(input: string | number): string {
   const text = String(input);
-  return keptAsWritten(text) ? text : canonicalQuantity(text);
+  const known = answers.get(text);
+  if (known !== undefined) return known;
+  const answer = keptAsWritten(text) ? text : canonicalQuantity(text);
+  if (answers.size < MAX_ANSWERS && text.length <= MAX_KEY_CHARS) answers.set(text, answer);
+  return answer;
 }

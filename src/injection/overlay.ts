@@ -3,7 +3,7 @@
  * lists Istio's templates touch: items with the same merge key merge (maps recursively, the
  * overlay's scalars win), other lists are replaced.
  */
-import { ownValue, setOwn } from '../patch/equal.js';
+import { copyObject, ownValue, setOwn } from '../patch/equal.js';
 import type { JsonObject } from './types.js';
 
 /** Merge keys of the pod lists that strategic merge patch merges instead of replacing. */
@@ -27,7 +27,8 @@ function isMap(value: unknown): value is JsonObject {
  * (see {@link strategicList}). Every key is a plain key, `__proto__` and `constructor` included.
  */
 export function overlayObject(base: JsonObject, overlay: JsonObject, strategicOrder = false): JsonObject {
-  const out: JsonObject = { ...base };
+  // Copied key by key, not spread: the overlay's keys are added to it (see copyObject).
+  const out = copyObject(base);
   for (const [key, value] of Object.entries(overlay)) {
     // A key `out` lacks reads as inherited: a function (never merged below) or, for `__proto__`,
     // Object.prototype (a map), so that one is looked up as an own key only.

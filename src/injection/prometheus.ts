@@ -33,9 +33,20 @@ function sanitized(name: string): string {
   return name.replace(/[^a-zA-Z0-9_]/g, '_');
 }
 
+/**
+ * Whether an annotation's sanitized name is one of SANITIZED. Sanitizing maps each character to
+ * itself or `_`, so those names (all `prometheus_...`) come only from keys starting with
+ * `prometheus`: other keys, most of a pod's, are passed over without the regular expression.
+ */
+function isScrapeSetting(key: string): boolean {
+  return key.startsWith('prometheus') && SANITIZED.has(sanitized(key));
+}
+
 /** The value of the first annotation whose sanitized name is `name` (and that `accept`s). */
 function annotationNamed(annotations: Record<string, string>, name: string, accept: (value: string) => boolean = () => true): string | undefined {
-  for (const [key, value] of Object.entries(annotations)) if (sanitized(key) === name && accept(value)) return value;
+  for (const key of Object.keys(annotations)) {
+    if (key.startsWith('prometheus') && sanitized(key) === name && accept(annotations[key]!)) return annotations[key];
+  }
   return undefined;
 }
 
@@ -127,7 +138,7 @@ export function applyPrometheusMerge(pod: Pod, ctx: RenderContext, proxy: JsonOb
     // Istio appends; one left by an earlier injection (a re-injection) is replaced instead.
     proxy.env = [...((proxy.env ?? []) as JsonObject[]).filter((e) => e.name !== 'ISTIO_PROMETHEUS_ANNOTATIONS'), { name: 'ISTIO_PROMETHEUS_ANNOTATIONS', value: encoded }];
   }
-  for (const key of Object.keys(annotations)) if (SANITIZED.has(sanitized(key))) delete annotations[key];
+  for (const key of Object.keys(annotations)) if (isScrapeSetting(key)) delete annotations[key];
   annotations['prometheus.io/port'] = targetPort;
   annotations['prometheus.io/path'] = '/stats/prometheus';
   annotations['prometheus.io/scrape'] = 'true';

@@ -9,24 +9,24 @@
  * merged pod, whose maps are its own, and a re-injection copies the annotations before taking
  * out what the earlier injection added.
  */
-import { isJsonObject as isMap } from '../patch/equal.js';
-import type { JsonObject, Pod } from './types.js';
+import { copyObject, isJsonObject as isMap } from '../patch/equal.js';
+import type { Pod } from './types.js';
 
 function copyContainer(container: unknown): unknown {
   if (!isMap(container)) return container;
-  const copy: JsonObject = { ...container };
-  if (isMap(container.lifecycle)) copy.lifecycle = { ...container.lifecycle };
+  const copy = copyObject(container);
+  if (isMap(container.lifecycle)) copy.lifecycle = copyObject(container.lifecycle);
   return copy;
 }
 
 /** A copy of `pod` that rendering may change in place without changing `pod`. */
 export function workingCopy(pod: Pod): Pod {
-  const copy: Pod = { ...pod };
+  const copy = copyObject(pod);
   if (isMap(pod.metadata)) {
-    copy.metadata = { ...pod.metadata };
+    copy.metadata = copyObject(pod.metadata);
   }
   if (isMap(pod.spec)) {
-    const spec: JsonObject = { ...pod.spec };
+    const spec = copyObject(pod.spec);
     for (const list of ['initContainers', 'containers', 'volumes', 'imagePullSecrets'] as const) {
       // Go reads `null` as an empty list (and the apiserver, encoding it again, leaves it out).
       if (spec[list] === null) delete spec[list];

@@ -1,6 +1,6 @@
 /**
  * The process logger: JSON lines (pino), human-readable only when stdout is a terminal.
- * Reviews log through a child logger carrying the review's identity (see admission/review.ts).
+ * Every line of a review carries the review's identity (see admission/review.ts).
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 
@@ -12,6 +12,8 @@ export interface LoggerOptions {
   level?: LevelWithSilent;
   /** Defaults to whether stdout is a TTY. */
   pretty?: boolean;
+  /** Where JSON lines go (not pretty ones): a file descriptor or a file's path. Default: stdout. */
+  destination?: number | string;
 }
 
 /** Creates the process logger. */
@@ -21,5 +23,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (pretty) {
     return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
   }
-  return pino({ level, base: { service: 'sidecar-injector' } });
+  // Written asynchronously: the lines logged while a write is in flight go out together in the
+  // next one. Synchronous writes cost a system call per review (about 5% of a plain review's CPU,
+  // measured with bench/review-cpu.mjs). Lines still buffered when the process exits are written
+  // then (pino flushes its destinations on exit).
+  return pino({ level, base: { service: 'sidecar-injector' } }, pino.destination({ dest: options.destination ?? 1, sync: false }));
 }

@@ -6,7 +6,7 @@
  * to a change is copied (shallowly, once), everything else is shared with the input, so applying
  * a patch costs what it touches rather than the size of the pod.
  */
-import { isJsonObject, setOwn } from './equal.js';
+import { copyObject, isJsonObject, setOwn } from './equal.js';
 import { parsePointer } from './pointer.js';
 import type { PatchOperation } from './types.js';
 
@@ -31,7 +31,7 @@ export function applyPatch<T>(document: T, ops: readonly PatchOperation[], point
   const owned = new Set<unknown>();
   const own = <C>(container: C): C => {
     if (owned.has(container)) return container;
-    const copy = (Array.isArray(container) ? container.slice() : shallowCopy(container as Record<string, unknown>)) as C;
+    const copy = (Array.isArray(container) ? container.slice() : copyObject(container as Record<string, unknown>)) as C;
     owned.add(copy);
     return copy;
   };
@@ -57,11 +57,6 @@ export function applyPatch<T>(document: T, ops: readonly PatchOperation[], point
     else fail(`doc is missing path: "${operation.path}"`);
   });
   return root as T;
-}
-
-/** Spread copies own `__proto__` keys as plain properties, as the JSON they came from has them. */
-function shallowCopy(object: Record<string, unknown>): Record<string, unknown> {
-  return { ...object };
 }
 
 function isContainer(value: unknown): value is object {

@@ -22,6 +22,21 @@ describe('AdmissionReview responses', () => {
     assert.equal(review.response?.patch, Buffer.from('[{"op":"add","path":"/a","value":1}]').toString('base64'));
   });
 
+  it('encodes every patch on its own: an answer keeps its patch after later ones, small, large or not ASCII', () => {
+    const decode = (review: ReturnType<typeof allow>) => JSON.parse(Buffer.from(review.response!.patch!, 'base64').toString('utf8'));
+    const patches = [
+      [{ op: 'add' as const, path: '/metadata/annotations/note', value: 'Grüße, 世界, 🚀' }],
+      // Larger than the buffer the encoding reuses (64 KiB of UTF-8).
+      [{ op: 'add' as const, path: '/metadata/annotations/big', value: 'é'.repeat(40_000) }],
+      [{ op: 'add' as const, path: '/a', value: 1 }],
+    ];
+    const answers = patches.map((patch) => allow('admission.k8s.io/v1', 'u', { patch }));
+    answers.forEach((answer, i) => {
+      assert.deepEqual(decode(answer), patches[i]);
+      assert.equal(answer.response?.patch, Buffer.from(JSON.stringify(patches[i]), 'utf8').toString('base64'));
+    });
+  });
+
   it('keeps warnings within the 4096 characters the apiserver forwards, dropping whole warnings', () => {
     const review = allow('admission.k8s.io/v1', 'u3', { warnings: ['a'.repeat(3000), 'b'.repeat(2000), 'c'] });
     assert.deepEqual(review.response?.warnings, ['a'.repeat(3000)]);
