@@ -11,6 +11,8 @@ import { proxyConfigJson } from '../proxy-config.js';
 import { readUserJsonMap } from '../user-volumes.js';
 import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
+import { constantJson } from '../../patch/json-text.js';
+import { setOwn } from '../../patch/equal.js';
 
 /** What a template contributes to a pod. */
 export interface Fragment {
@@ -30,21 +32,28 @@ const PROXY_RESOURCE_ANNOTATIONS = {
   limits: { cpu: 'sidecar.istio.io/proxyCPULimit', memory: 'sidecar.istio.io/proxyMemoryLimit' },
 } as const;
 
+const PROXY_RESOURCE_KEYS = Object.values(PROXY_RESOURCE_ANNOTATIONS).flatMap((group) => Object.values(group));
+
 /** Proxy resources: the resource annotations when any is set, else the values (null entries dropped). */
 export function proxyResources(ctx: RenderContext): JsonObject {
   const out: JsonObject = {};
-  const fromAnnotations = Object.values(PROXY_RESOURCE_ANNOTATIONS).some((group) => Object.values(group).some((key) => key in ctx.annotations));
-  if (fromAnnotations) {
+  if (PROXY_RESOURCE_KEYS.some((key) => key in ctx.annotations)) {
     for (const [section, group] of Object.entries(PROXY_RESOURCE_ANNOTATIONS)) {
       const entries = Object.entries(group).filter(([, key]) => key in ctx.annotations);
       if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, key]) => [name, goQuantityString(ctx.annotations[key]!)]));
     }
     return out;
   }
+  // Written as loops: this runs on every review, and the values' resources are a few entries.
   const configured = ctx.values.global.proxy.resources ?? {};
   for (const section of ['limits', 'requests']) {
-    const entries = Object.entries(configured[section] ?? {}).filter(([, q]) => q !== null && q !== undefined);
-    if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, q]) => [name, goQuantityString(q as string)]));
+    const quantities: Record<string, unknown> = configured[section] ?? {};
+    let kept: JsonObject | undefined;
+    for (const name of Object.keys(quantities)) {
+      const q = quantities[name];
+      if (q !== null && q !== undefined) setOwn((kept ??= {}), name, goQuantityString(q as string));
+    }
+    if (kept !== undefined) out[section] = kept;
   }
   return out;
 }
@@ -408,18 +417,38 @@ export function proxyMounts(ctx: RenderContext): JsonObject[] {
   return mounts;
 }
 
-export function volumes(ctx: RenderContext): JsonObject[] {
+/**
+ * The sidecar's volumes that depend on the configuration alone, made once per configuration (the
+ * values object: a configuration reloaded at run time is a new one) and shared, frozen, by every
+ * pod rendered with it, their JSON text kept (see patch/json-text.ts).
+ */
+const configVolumes = new WeakMap<object, { first: JsonObject[]; then: JsonObject[] }>();
+
+function sharedVolumes(ctx: RenderContext): { first: JsonObject[]; then: JsonObject[] } {
   const { values } = ctx;
+  let shared = configVolumes.get(values);
+  if (shared === undefined) {
+    shared = {
+      first: [{ name: 'workload-socket' }, { name: 'credential-socket' }, workloadCertsVolume(ctx, false)].map(constantJson),
+      then: [
+        { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
+        { name: 'istio-data', emptyDir: {} },
+        ...podInfoAndTokenVolumes(ctx),
+        ...caCertVolumes(ctx),
+        { name: 'istio-ca-crl', configMap: { name: truthy(values.pilot?.crlConfigMapName) ? values.pilot.crlConfigMapName : 'istio-ca-crl', optional: true } },
+      ].map(constantJson),
+    };
+    configVolumes.set(values, shared);
+  }
+  return shared;
+}
+
+export function volumes(ctx: RenderContext): JsonObject[] {
+  const { first, then } = sharedVolumes(ctx);
   return [
-    { name: 'workload-socket' },
-    { name: 'credential-socket' },
-    workloadCertsVolume(ctx, false),
+    ...first,
     ...bootstrapOverrideVolumes(ctx),
-    { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
-    { name: 'istio-data', emptyDir: {} },
-    ...podInfoAndTokenVolumes(ctx),
-    ...caCertVolumes(ctx),
-    { name: 'istio-ca-crl', configMap: { name: truthy(values.pilot?.crlConfigMapName) ? values.pilot.crlConfigMapName : 'istio-ca-crl', optional: true } },
+    ...then,
     ...mtlsCertsVolumes(ctx),
     ...userJsonMap(ctx, 'sidecar.istio.io/userVolume').map(([name, volume]) => ({ name, ...volume })),
   ];
