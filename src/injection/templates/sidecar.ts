@@ -11,7 +11,7 @@ import { proxyConfigJson } from '../proxy-config.js';
 import { readUserJsonMap } from '../user-volumes.js';
 import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
-import { constantJson } from '../../patch/json-text.js';
+import { constantJson, withConstantParts } from '../../patch/json-text.js';
 import { setOwn } from '../../patch/equal.js';
 
 /** What a template contributes to a pod. */
@@ -44,7 +44,11 @@ export function proxyResources(ctx: RenderContext): JsonObject {
     }
     return out;
   }
-  // Written as loops: this runs on every review, and the values' resources are a few entries.
+  return configConstant(ctx, 'proxy-resources', () => resourcesFromValues(ctx));
+}
+
+function resourcesFromValues(ctx: RenderContext): JsonObject {
+  const out: JsonObject = {};
   const configured = ctx.values.global.proxy.resources ?? {};
   for (const section of ['limits', 'requests']) {
     const quantities: Record<string, unknown> = configured[section] ?? {};
@@ -294,7 +298,13 @@ function otelResourceAttributes(ctx: RenderContext): string {
   return attributes.join(',');
 }
 
+/** The proxy's security context, shared by the pods of a configuration that get the same one. */
 function proxySecurityContext(ctx: RenderContext): JsonObject {
+  const trace = ctx.proxyConfig.proxyMetadata?.IPTABLES_TRACE_LOGGING === 'true';
+  return configConstant(ctx, `proxy-security-context ${trace} ${ctx.tproxy} ${ctx.capNetBindService}`, () => makeProxySecurityContext(ctx));
+}
+
+function makeProxySecurityContext(ctx: RenderContext): JsonObject {
   const global = ctx.values.global;
   const privileged = global.proxy.privileged === true;
   let sc: JsonObject;
@@ -358,7 +368,7 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
     image: customImage.includes('/') ? customImage : ctx.proxyImage,
   };
   if (ctx.nativeSidecar) container.restartPolicy = 'Always';
-  container.ports = [{ containerPort: 15090, protocol: 'TCP', name: 'http-envoy-prom' }];
+  container.ports = configConstant(ctx, 'proxy-ports', () => [{ containerPort: 15090, protocol: 'TCP', name: 'http-envoy-prom' }]);
   container.args = args;
   const holdProxy = (ctx.proxyConfig.holdApplicationUntilProxyStarts === true || proxy.holdApplicationUntilProxyStarts === true) && !ctx.nativeSidecar;
   if (truthy(proxy.lifecycle)) container.lifecycle = proxy.lifecycle;
@@ -370,12 +380,12 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
   if (truthy(global.imagePullPolicy)) container.imagePullPolicy = global.imagePullPolicy;
   if (ctx.statusPort !== '0') {
     if (proxy.startupProbe?.enabled === true) {
-      container.startupProbe = {
+      container.startupProbe = configConstant(ctx, 'proxy-startup-probe', () => ({
         httpGet: { path: '/healthz/ready', port: 15021 },
         periodSeconds: 1,
         timeoutSeconds: 3,
         failureThreshold: proxy.startupProbe.failureThreshold,
-      };
+      }));
     }
     const readiness: JsonObject = { httpGet: { path: '/healthz/ready', port: 15021 } };
     const delay = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/initialDelaySeconds', proxy.readinessInitialDelaySeconds);
@@ -387,8 +397,11 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
   }
   container.securityContext = proxySecurityContext(ctx);
   container.resources = resources;
-  container.volumeMounts = proxyMounts(ctx);
-  return container;
+  // The mounts depend on the pod only through these two annotations.
+  const ownMounts = 'sidecar.istio.io/bootstrapOverride' in ctx.annotations || 'sidecar.istio.io/userVolumeMount' in ctx.annotations;
+  container.volumeMounts = ownMounts ? proxyMounts(ctx) : configConstant(ctx, 'proxy-mounts', () => proxyMounts(ctx));
+  // Written key by key in the answer, its constant parts spliced.
+  return withConstantParts(container);
 }
 
 export function userJsonMap(ctx: RenderContext, key: string): Array<[string, JsonObject]> {
@@ -418,33 +431,36 @@ export function proxyMounts(ctx: RenderContext): JsonObject[] {
 }
 
 /**
- * The sidecar's volumes that depend on the configuration alone, made once per configuration (the
- * values object: a configuration reloaded at run time is a new one) and shared, frozen, by every
- * pod rendered with it, their JSON text kept (see patch/json-text.ts).
+ * Parts of the sidecar that depend on the configuration alone, made once per configuration (its
+ * values object: configurations are immutable, and one reloaded at run time is a new object) and
+ * shared, frozen, by every pod rendered with it, their JSON text kept (see patch/json-text.ts).
  */
-const configVolumes = new WeakMap<object, { first: JsonObject[]; then: JsonObject[] }>();
+const configParts = new WeakMap<object, Map<string, object>>();
 
-function sharedVolumes(ctx: RenderContext): { first: JsonObject[]; then: JsonObject[] } {
-  const { values } = ctx;
-  let shared = configVolumes.get(values);
-  if (shared === undefined) {
-    shared = {
-      first: [{ name: 'workload-socket' }, { name: 'credential-socket' }, workloadCertsVolume(ctx, false)].map(constantJson),
-      then: [
-        { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
-        { name: 'istio-data', emptyDir: {} },
-        ...podInfoAndTokenVolumes(ctx),
-        ...caCertVolumes(ctx),
-        { name: 'istio-ca-crl', configMap: { name: truthy(values.pilot?.crlConfigMapName) ? values.pilot.crlConfigMapName : 'istio-ca-crl', optional: true } },
-      ].map(constantJson),
-    };
-    configVolumes.set(values, shared);
+function configConstant<T extends object>(ctx: RenderContext, key: string, make: () => T): T {
+  let parts = configParts.get(ctx.values);
+  if (parts === undefined) {
+    parts = new Map();
+    configParts.set(ctx.values, parts);
   }
-  return shared;
+  let part = parts.get(key) as T | undefined;
+  if (part === undefined) {
+    part = constantJson(make());
+    parts.set(key, part);
+  }
+  return part;
 }
 
 export function volumes(ctx: RenderContext): JsonObject[] {
-  const { first, then } = sharedVolumes(ctx);
+  const { values } = ctx;
+  const first = configConstant(ctx, 'volumes-first', () => [{ name: 'workload-socket' }, { name: 'credential-socket' }, workloadCertsVolume(ctx, false)]);
+  const then = configConstant(ctx, 'volumes-then', () => [
+    { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
+    { name: 'istio-data', emptyDir: {} },
+    ...podInfoAndTokenVolumes(ctx),
+    ...caCertVolumes(ctx),
+    { name: 'istio-ca-crl', configMap: { name: truthy(values.pilot?.crlConfigMapName) ? values.pilot.crlConfigMapName : 'istio-ca-crl', optional: true } },
+  ]);
   return [
     ...first,
     ...bootstrapOverrideVolumes(ctx),
