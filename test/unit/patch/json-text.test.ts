@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { decodeReview } from '../../../src/admission/index.js';
 import { buildConfig, defaultConfig } from '../../../src/config/index.js';
 import * as injection from '../../../src/injection/index.js';
-import { constantJson, diffPatch, knownJson, serializePatch, type PatchOperation } from '../../../src/patch/index.js';
+import { constantJson, diffPatch, knownJson, serializePatch, verifyPatch, withConstantParts, type PatchOperation } from '../../../src/patch/index.js';
 import { reviewFixture } from '../../support/fixtures.js';
 
 const reviews = readdirSync(new URL('../../fixtures/reviews/', import.meta.url)).map((f) => f.replace(/\.json$/, ''));
@@ -71,5 +71,22 @@ describe('JSON text kept for constant values', () => {
     assert.equal(serializePatch(odd), JSON.stringify(odd));
     const keyed = [{ op: 'add', path: '/__proto__/"q"', value }] as PatchOperation[];
     assert.equal(serializePatch(keyed), JSON.stringify(keyed));
+  });
+
+  it('leaves constant values and their composites to verification as any other value', () => {
+    const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'app' }], volumes: [{ name: 'v', emptyDir: {} }] } };
+    const add = (path: string, value: unknown) => [{ op: 'add', path, value }] as PatchOperation[];
+    const list = constantJson([{ name: 'v', emptyDir: {} }]);
+    verifyPatch(pod, add('/spec/volumes', list), { ...pod, spec: { ...pod.spec, volumes: list } });
+    // Accepted where it decodes, refused where it does not, whatever was accepted before.
+    assert.throws(() => verifyPatch(pod, add('/metadata/labels', list), { ...pod, metadata: { ...pod.metadata, labels: list } }), /cannot decode at \/metadata\/labels/);
+    const withContainer = (c: object) => ({ ...pod, spec: { ...pod.spec, containers: [pod.spec.containers[0], c] } });
+    const mounts = constantJson([{ name: 'v', mountPath: '/v' }]);
+    const good = withConstantParts({ name: 'proxy', volumeMounts: mounts, ports: [{ containerPort: 1 }] });
+    verifyPatch(pod, add('/spec/containers/1', good), withContainer(good));
+    const bad = withConstantParts({ name: 'proxy', volumeMounts: mounts, ports: [{ containerPort: 'one' }] });
+    assert.throws(() => verifyPatch(pod, add('/spec/containers/1', bad), withContainer(bad)), /ports\[0\]\.containerPort: expected a 32-bit integer/);
+    const badParts = withConstantParts({ name: 'proxy', volumeMounts: constantJson([{ name: 'v', mountPath: 7 }]) });
+    assert.throws(() => verifyPatch(pod, add('/spec/containers/1', badParts), withContainer(badParts)), /volumeMounts\[0\]\.mountPath/);
   });
 });
