@@ -28,33 +28,45 @@ const { values: opts } = parseArgs({
 
 const REVIEW_JS = 'admission/review.js';
 const WORK = `        const rendered = engine.render(injectionRequest, ctx.config);
+        budget?.checkpoint('computing the patch');
         const ops = diffPatch(pod, rendered);
+        budget?.checkpoint('verifying the patch');
         verifyPatch(pod, ops, rendered);
 `;
-const ONCE = `        globalThis.benchOnce ??= (() => { const r = engine.render(injectionRequest, ctx.config); const o = diffPatch(pod, r); verifyPatch(pod, o, r); return { rendered: r, ops: o, review: allow(apiVersion, request.uid, { patch: o, ...explain(decision, r) }) }; })();
+const VERIFY = `        budget?.checkpoint('verifying the patch');
+        verifyPatch(pod, ops, rendered);
 `;
-const CANNED = `${ONCE}        return finish(globalThis.benchOnce.review, 'injected', decision.reason, globalThis.benchOnce.ops.length);\n`;
+// The work done once: the rendered pod, the patch, and the answer built from them.
+const ONCE = `        globalThis.benchOnce ??= (() => { const r = engine.render(injectionRequest, ctx.config); const o = diffPatch(pod, r); verifyPatch(pod, o, r); return { rendered: r, ops: o, review: allow(apiVersion, request.uid, { patch: o, ...explain(decision, r) }) }; })();
+        const { rendered, ops } = globalThis.benchOnce;
+`;
+const ANSWER = `        return finish(allow(apiVersion, request.uid, { patch: ops, ...explain(decision, done.rendered) }), 'injected', reason, ops.length);
+`;
+const CANNED = [
+  [WORK, ONCE],
+  [ANSWER, "        return finish(globalThis.benchOnce.review, 'injected', reason, ops.length);\n"],
+];
 const LOG_LINE = '        else if (ctx.logger.isLevelEnabled(level)) {';
 
 /** Each stage: its name, what it leaves out, and the replacements [built text, new text] in review.js. */
 const STAGES = [
   { name: 'ours', leaves: 'nothing', edits: [] },
-  { name: 'no verification', leaves: 'verifying the patch', edits: [[WORK, WORK.replace('        verifyPatch(pod, ops, rendered);\n', '')]] },
+  { name: 'no verification', leaves: 'verifying the patch', edits: [[WORK, WORK.replace(VERIFY, '')]] },
   {
     name: 'patch serialized only',
     leaves: 'rendering, diff and verification (reused from the first review); the patch is still serialized',
-    edits: [[WORK, `${ONCE}        const { rendered, ops } = globalThis.benchOnce;\n`]],
+    edits: [[WORK, ONCE]],
   },
   {
     name: 'canned answer',
     leaves: 'all of the above and the serialization of the patch: the answer object is reused; decoding, decide, the log line, metrics and the HTTP answer remain',
-    edits: [[WORK, CANNED]],
+    edits: CANNED,
   },
   {
     name: 'canned answer, no log line',
     leaves: 'all of the above and the log line of the review',
     edits: [
-      [WORK, CANNED],
+      ...CANNED,
       [LOG_LINE, '        else if (level !== \'info\' && ctx.logger.isLevelEnabled(level)) {'],
     ],
   },

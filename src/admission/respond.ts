@@ -1,7 +1,7 @@
 /**
  * Builds AdmissionReview answers in the version of the request, echoing its uid.
  */
-import type { PatchOperation } from '../patch/index.js';
+import { serializePatch, type PatchOperation } from '../patch/index.js';
 import type { AdmissionResponse, AdmissionReview, ReviewVersion } from './types.js';
 
 export interface AllowOptions {
@@ -59,7 +59,7 @@ export function allow(apiVersion: ReviewVersion, uid: string, options: AllowOpti
   const response: AdmissionResponse = { uid, allowed: true };
   if (options.patch !== undefined && options.patch.length > 0) {
     response.patchType = 'JSONPatch';
-    response.patch = base64Utf8(JSON.stringify(options.patch));
+    response.patch = base64Utf8(serializePatch(options.patch));
   }
   return review(apiVersion, withExtras(response, options));
 }

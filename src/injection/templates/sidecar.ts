@@ -11,6 +11,8 @@ import { proxyConfigJson } from '../proxy-config.js';
 import { readUserJsonMap } from '../user-volumes.js';
 import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
+import { constantJson, withConstantParts } from '../../patch/json-text.js';
+import { setOwn } from '../../patch/equal.js';
 
 /** What a template contributes to a pod. */
 export interface Fragment {
@@ -30,21 +32,32 @@ const PROXY_RESOURCE_ANNOTATIONS = {
   limits: { cpu: 'sidecar.istio.io/proxyCPULimit', memory: 'sidecar.istio.io/proxyMemoryLimit' },
 } as const;
 
+const PROXY_RESOURCE_KEYS = Object.values(PROXY_RESOURCE_ANNOTATIONS).flatMap((group) => Object.values(group));
+
 /** Proxy resources: the resource annotations when any is set, else the values (null entries dropped). */
 export function proxyResources(ctx: RenderContext): JsonObject {
   const out: JsonObject = {};
-  const fromAnnotations = Object.values(PROXY_RESOURCE_ANNOTATIONS).some((group) => Object.values(group).some((key) => key in ctx.annotations));
-  if (fromAnnotations) {
+  if (PROXY_RESOURCE_KEYS.some((key) => key in ctx.annotations)) {
     for (const [section, group] of Object.entries(PROXY_RESOURCE_ANNOTATIONS)) {
       const entries = Object.entries(group).filter(([, key]) => key in ctx.annotations);
       if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, key]) => [name, goQuantityString(ctx.annotations[key]!)]));
     }
     return out;
   }
+  return configConstant(ctx, 'proxy-resources', () => resourcesFromValues(ctx));
+}
+
+function resourcesFromValues(ctx: RenderContext): JsonObject {
+  const out: JsonObject = {};
   const configured = ctx.values.global.proxy.resources ?? {};
   for (const section of ['limits', 'requests']) {
-    const entries = Object.entries(configured[section] ?? {}).filter(([, q]) => q !== null && q !== undefined);
-    if (entries.length > 0) out[section] = Object.fromEntries(entries.map(([name, q]) => [name, goQuantityString(q as string)]));
+    const quantities: Record<string, unknown> = configured[section] ?? {};
+    let kept: JsonObject | undefined;
+    for (const name of Object.keys(quantities)) {
+      const q = quantities[name];
+      if (q !== null && q !== undefined) setOwn((kept ??= {}), name, goQuantityString(q as string));
+    }
+    if (kept !== undefined) out[section] = kept;
   }
   return out;
 }
@@ -285,7 +298,13 @@ function otelResourceAttributes(ctx: RenderContext): string {
   return attributes.join(',');
 }
 
+/** The proxy's security context, shared by the pods of a configuration that get the same one. */
 function proxySecurityContext(ctx: RenderContext): JsonObject {
+  const trace = ctx.proxyConfig.proxyMetadata?.IPTABLES_TRACE_LOGGING === 'true';
+  return configConstant(ctx, `proxy-security-context ${trace} ${ctx.tproxy} ${ctx.capNetBindService}`, () => makeProxySecurityContext(ctx));
+}
+
+function makeProxySecurityContext(ctx: RenderContext): JsonObject {
   const global = ctx.values.global;
   const privileged = global.proxy.privileged === true;
   let sc: JsonObject;
@@ -349,7 +368,7 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
     image: customImage.includes('/') ? customImage : ctx.proxyImage,
   };
   if (ctx.nativeSidecar) container.restartPolicy = 'Always';
-  container.ports = [{ containerPort: 15090, protocol: 'TCP', name: 'http-envoy-prom' }];
+  container.ports = configConstant(ctx, 'proxy-ports', () => [{ containerPort: 15090, protocol: 'TCP', name: 'http-envoy-prom' }]);
   container.args = args;
   const holdProxy = (ctx.proxyConfig.holdApplicationUntilProxyStarts === true || proxy.holdApplicationUntilProxyStarts === true) && !ctx.nativeSidecar;
   if (truthy(proxy.lifecycle)) container.lifecycle = proxy.lifecycle;
@@ -361,12 +380,12 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
   if (truthy(global.imagePullPolicy)) container.imagePullPolicy = global.imagePullPolicy;
   if (ctx.statusPort !== '0') {
     if (proxy.startupProbe?.enabled === true) {
-      container.startupProbe = {
+      container.startupProbe = configConstant(ctx, 'proxy-startup-probe', () => ({
         httpGet: { path: '/healthz/ready', port: 15021 },
         periodSeconds: 1,
         timeoutSeconds: 3,
         failureThreshold: proxy.startupProbe.failureThreshold,
-      };
+      }));
     }
     const readiness: JsonObject = { httpGet: { path: '/healthz/ready', port: 15021 } };
     const delay = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/initialDelaySeconds', proxy.readinessInitialDelaySeconds);
@@ -378,8 +397,11 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
   }
   container.securityContext = proxySecurityContext(ctx);
   container.resources = resources;
-  container.volumeMounts = proxyMounts(ctx);
-  return container;
+  // The mounts depend on the pod only through these two annotations.
+  const ownMounts = 'sidecar.istio.io/bootstrapOverride' in ctx.annotations || 'sidecar.istio.io/userVolumeMount' in ctx.annotations;
+  container.volumeMounts = ownMounts ? proxyMounts(ctx) : configConstant(ctx, 'proxy-mounts', () => proxyMounts(ctx));
+  // Written key by key in the answer, its constant parts spliced.
+  return withConstantParts(container);
 }
 
 export function userJsonMap(ctx: RenderContext, key: string): Array<[string, JsonObject]> {
@@ -408,18 +430,41 @@ export function proxyMounts(ctx: RenderContext): JsonObject[] {
   return mounts;
 }
 
+/**
+ * Parts of the sidecar that depend on the configuration alone, made once per configuration (its
+ * values object: configurations are immutable, and one reloaded at run time is a new object) and
+ * shared, frozen, by every pod rendered with it, their JSON text kept (see patch/json-text.ts).
+ */
+const configParts = new WeakMap<object, Map<string, object>>();
+
+function configConstant<T extends object>(ctx: RenderContext, key: string, make: () => T): T {
+  let parts = configParts.get(ctx.values);
+  if (parts === undefined) {
+    parts = new Map();
+    configParts.set(ctx.values, parts);
+  }
+  let part = parts.get(key) as T | undefined;
+  if (part === undefined) {
+    part = constantJson(make());
+    parts.set(key, part);
+  }
+  return part;
+}
+
 export function volumes(ctx: RenderContext): JsonObject[] {
   const { values } = ctx;
-  return [
-    { name: 'workload-socket' },
-    { name: 'credential-socket' },
-    workloadCertsVolume(ctx, false),
-    ...bootstrapOverrideVolumes(ctx),
+  const first = configConstant(ctx, 'volumes-first', () => [{ name: 'workload-socket' }, { name: 'credential-socket' }, workloadCertsVolume(ctx, false)]);
+  const then = configConstant(ctx, 'volumes-then', () => [
     { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
     { name: 'istio-data', emptyDir: {} },
     ...podInfoAndTokenVolumes(ctx),
     ...caCertVolumes(ctx),
     { name: 'istio-ca-crl', configMap: { name: truthy(values.pilot?.crlConfigMapName) ? values.pilot.crlConfigMapName : 'istio-ca-crl', optional: true } },
+  ]);
+  return [
+    ...first,
+    ...bootstrapOverrideVolumes(ctx),
+    ...then,
     ...mtlsCertsVolumes(ctx),
     ...userJsonMap(ctx, 'sidecar.istio.io/userVolume').map(([name, volume]) => ({ name, ...volume })),
   ];

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { decodeReview } from '../../../src/admission/index.js';
+import { buildConfig, defaultConfig } from '../../../src/config/index.js';
+import * as injection from '../../../src/injection/index.js';
+import { constantJson, diffPatch, knownJson, serializePatch, verifyPatch, withConstantParts, type PatchOperation } from '../../../src/patch/index.js';
+import { reviewFixture } from '../../support/fixtures.js';
+
+const reviews = readdirSync(new URL('../../fixtures/reviews/', import.meta.url)).map((f) => f.replace(/\.json$/, ''));
+
+/** The patch of a fixture's pod, or undefined when it is not injected. */
+function patchOf(name: string, config = defaultConfig()): PatchOperation[] | undefined {
+  const { request } = decodeReview(reviewFixture(name));
+  if (request.kind?.kind !== 'Pod' || typeof request.object !== 'object') return undefined;
+  const req = { pod: request.object as injection.Pod, namespace: request.namespace ?? 'default' };
+  if (!injection.decide(req, config, 'webhook').inject) return undefined;
+  let rendered: injection.Pod;
+  try {
+    rendered = injection.render(req, config);
+  } catch {
+    return undefined; // a pod refused (an invalid annotation): no patch
+  }
+  return diffPatch(req.pod, rendered);
+}
+
+describe('JSON text kept for constant values', () => {
+  it('serializes every fixture patch byte for byte as JSON.stringify does, on first and later reviews', () => {
+    let spliced = 0;
+    const config = defaultConfig();
+    for (const name of reviews) {
+      for (let round = 0; round < 2; round++) {
+        const ops = patchOf(name, config);
+        if (ops === undefined) continue;
+        spliced += ops.filter((op) => 'value' in op && knownJson(op.value) !== undefined).length;
+        assert.equal(serializePatch(ops), JSON.stringify(ops), name);
+      }
+    }
+    // The sidecar's configuration-only volumes are among the values spliced.
+    assert.ok(spliced > 0);
+  });
+
+  it('gives a reloaded configuration its own volumes, not those of the first', () => {
+    // Configurations are immutable: a reload builds a new one.
+    const first = defaultConfig();
+    const reloaded = buildConfig({ values: { global: { sds: { token: { aud: 'other-audience' } } }, pilot: { crlConfigMapName: 'my-crl' } } });
+    const volumes = (config: typeof first) => {
+      const ops = patchOf('pod-plain', config)!;
+      return JSON.parse(serializePatch(ops)).filter((op: any) => op.path.startsWith('/spec/volumes')).map((op: any) => op.value);
+    };
+    const before = JSON.stringify(volumes(first));
+    const after = volumes(reloaded);
+    assert.notEqual(JSON.stringify(after), before);
+    assert.equal(after.find((v: any) => v.name === 'istio-token').projected.sources[0].serviceAccountToken.audience, 'other-audience');
+    assert.equal(after.find((v: any) => v.name === 'istio-ca-crl').configMap.name, 'my-crl');
+    // And the first configuration still renders as it did.
+    assert.equal(JSON.stringify(volumes(first)), before);
+  });
+
+  it('freezes a constant value deeply, so it cannot drift from its text', () => {
+    const value = constantJson({ name: 'v', nested: { list: [{ a: 1 }] } });
+    assert.throws(() => {
+      (value.nested.list[0] as any).a = 2;
+    }, TypeError);
+    assert.equal(knownJson(value), '{"name":"v","nested":{"list":[{"a":1}]}}');
+  });
+
+  it('serializes whole an operation with keys other than op, path and value, or in another order', () => {
+    const value = constantJson({ name: 'x' });
+    const odd = [{ path: '/a', op: 'add', value }, { op: 'add', path: '/b', value, extra: 1 }] as unknown as PatchOperation[];
+    assert.equal(serializePatch(odd), JSON.stringify(odd));
+    const keyed = [{ op: 'add', path: '/__proto__/"q"', value }] as PatchOperation[];
+    assert.equal(serializePatch(keyed), JSON.stringify(keyed));
+  });
+
+  it('leaves constant values and their composites to verification as any other value', () => {
+    const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'app' }], volumes: [{ name: 'v', emptyDir: {} }] } };
+    const add = (path: string, value: unknown) => [{ op: 'add', path, value }] as PatchOperation[];
+    const list = constantJson([{ name: 'v', emptyDir: {} }]);
+    verifyPatch(pod, add('/spec/volumes', list), { ...pod, spec: { ...pod.spec, volumes: list } });
+    // Accepted where it decodes, refused where it does not, whatever was accepted before.
+    assert.throws(() => verifyPatch(pod, add('/metadata/labels', list), { ...pod, metadata: { ...pod.metadata, labels: list } }), /cannot decode at \/metadata\/labels/);
+    const withContainer = (c: object) => ({ ...pod, spec: { ...pod.spec, containers: [pod.spec.containers[0], c] } });
+    const mounts = constantJson([{ name: 'v', mountPath: '/v' }]);
+    const good = withConstantParts({ name: 'proxy', volumeMounts: mounts, ports: [{ containerPort: 1 }] });
+    verifyPatch(pod, add('/spec/containers/1', good), withContainer(good));
+    const bad = withConstantParts({ name: 'proxy', volumeMounts: mounts, ports: [{ containerPort: 'one' }] });
+    assert.throws(() => verifyPatch(pod, add('/spec/containers/1', bad), withContainer(bad)), /ports\[0\]\.containerPort: expected a 32-bit integer/);
+    const badParts = withConstantParts({ name: 'proxy', volumeMounts: constantJson([{ name: 'v', mountPath: 7 }]) });
+    assert.throws(() => verifyPatch(pod, add('/spec/containers/1', badParts), withContainer(badParts)), /volumeMounts\[0\]\.mountPath/);
+  });
+});
