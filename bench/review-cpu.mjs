@@ -2,8 +2,8 @@
 // The CPU time of one review in process, "decode to serialized answer": what the route does with a
 // body once it has arrived (JSON.parse, decode the envelope, the review's budget, decide, render,
 // diff, verify, the answer, the review's log line at info, metrics, the answer's JSON text). No
-// HTTP, no TLS. The log line goes to /dev/null through pino's synchronous destination, as the
-// server's goes to stdout.
+// HTTP, no TLS. The log line goes to /dev/null through the server's own logger (asynchronous
+// writes, as the server's to stdout).
 //
 //   node bench/review-cpu.mjs                        median CPU µs per review of each pod
 //   node bench/review-cpu.mjs --pods plain,env100    which pods (BENCH_PODS of pods.mjs)
