@@ -70,6 +70,9 @@ export async function prepareCorpusServers(cluster: ClusterClients, groups: Sett
     try {
       await waitFor(`serve ${group.id} /readyz`, 60_000, async () => {
         if (server.exit !== undefined) throw new Error(`serve ${group.id} stopped (${server.exit}):\n${server.logTail()}`);
+        // Ready means this group's own process listens on the port (its log says so), not just that
+        // something on the port answers.
+        if (!listensOn(server.logTail(200), port)) return undefined;
         return (await httpsGetStatus(`https://127.0.0.1:${port}/readyz`, caCert)) === 200 ? true : undefined;
       });
       const label = { [options.labelKey]: `${group.id}-${options.run}` };
@@ -97,4 +100,16 @@ export function reviewsOf(server: CorpusServer): any[] {
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line))
     .filter((entry) => entry.msg === 'review');
+}
+
+/** Whether a serve log holds its `listening` line for `port`. */
+function listensOn(log: string, port: number): boolean {
+  return log.split('\n').some((line) => {
+    try {
+      const entry = JSON.parse(line) as { msg?: unknown; port?: unknown };
+      return entry.msg === 'listening' && entry.port === port;
+    } catch {
+      return false;
+    }
+  });
 }

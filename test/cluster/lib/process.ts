@@ -69,7 +69,27 @@ export class ManagedProcess {
 }
 
 /** A TCP port free on 127.0.0.1 at the time of the call. */
-export function freePort(): Promise<number> {
+/** Ports handed out by freePort in this process: never handed out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A port free on 127.0.0.1 now, and not handed out before in this run. The port is released before
+ * its user binds it, so two servers started at once could otherwise be given the same one (the
+ * kernel may hand a released port out again at once); the second would then fail to bind while a
+ * readiness check on that port was answered by the first.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await ephemeralPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port that was not handed out before');
+}
+
+function ephemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
