@@ -30,17 +30,16 @@ export function overlayObject(base: JsonObject, overlay: JsonObject, strategicOr
   // Copied key by key, not spread: the overlay's keys are added to it (see copyObject).
   const out = copyObject(base);
   for (const [key, value] of Object.entries(overlay)) {
-    // A key `out` lacks reads as inherited: a function (never merged below) or, for `__proto__`,
-    // Object.prototype (a map), so that one is looked up as an own key only.
-    const current = key === '__proto__' ? ownValue(out, key) : out[key];
+    // Own keys only: an inherited one (`constructor`, or `__proto__`, which reads as a map) is no
+    // value of the base to merge with.
+    const current = ownValue(out, key);
     let merged: unknown = value;
     if (isMap(value) && isMap(current)) merged = overlayObject(current, value, strategicOrder);
     else if (Array.isArray(value) && Array.isArray(current)) {
       const mergeKey = MERGE_KEYS.get(key);
       if (mergeKey !== undefined) merged = strategicOrder ? strategicList(current, value, mergeKey) : overlayList(current, value, mergeKey);
     }
-    if (key === '__proto__') setOwn(out, key, merged);
-    else out[key] = merged;
+    setOwn(out, key, merged);
   }
   return out;
 }
