@@ -31,8 +31,9 @@ const composites = new WeakSet<object>();
 
 /**
  * Marks an object built with constant parts (a container whose probes, mounts or resources come
- * from the configuration): its JSON is written key by key, splicing the kept texts. The object
- * may still change; it is read as it is when serialized.
+ * from the configuration, a list of variables some of which do): its JSON is written key by key
+ * (item by item), splicing the kept texts. The object may still change; it is read as it is when
+ * serialized.
  */
 export function withConstantParts<T extends object>(value: T): T {
   composites.add(value);
@@ -46,37 +47,65 @@ export function knownJson(value: unknown): string | undefined {
 
 /**
  * `JSON.stringify(ops)`, with the kept text of each value that has one (and of each value of a
- * composite). The operations are those
- * of diff.ts: `op`, `path` and `value` in this order, nothing else (an operation with other keys,
- * or without a kept value, is serialized whole).
+ * composite). The operations are those of diff.ts: `op`, `path` and `value` in this order, nothing
+ * else (an operation with other keys is serialized whole).
  */
 export function serializePatch(ops: readonly PatchOperation[]): string {
   let out = '[';
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
-    const value = (op as { value?: unknown }).value;
-    const text = typeof value === 'object' && value !== null && (texts.has(value) || composites.has(value)) ? valueJson(value) : undefined;
+    const value = isPlainOperation(op) ? valueJson((op as { value: unknown }).value) : undefined;
     if (i > 0) out += ',';
-    if (text === undefined || !isPlainOperation(op)) out += JSON.stringify(op);
-    else out += `{"op":${JSON.stringify(op.op)},"path":${JSON.stringify(op.path)},"value":${text}}`;
+    out += value === undefined ? JSON.stringify(op) : `{"op":${jsonString(op.op)},"path":${jsonString(op.path)},"value":${value}}`;
   }
   return `${out}]`;
 }
 
 /** `JSON.stringify(value)` of a JSON value, with kept texts and composites written as above. */
 function valueJson(value: unknown): string | undefined {
+  if (typeof value === 'string') return jsonString(value);
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
   const text = texts.get(value);
   if (text !== undefined) return text;
-  if (!composites.has(value) || Array.isArray(value)) return JSON.stringify(value);
+  if (!composites.has(value)) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    // As JSON.stringify writes a list: a value it cannot write (undefined) becomes null.
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += `${i === 0 ? '' : ','}${valueJson(value[i]) ?? 'null'}`;
+    return `${out}]`;
+  }
   // As JSON.stringify writes an object: own enumerable keys in order, undefined values left out.
   let out = '{';
   for (const key of Object.keys(value)) {
     const json = valueJson((value as Record<string, unknown>)[key]);
     if (json === undefined) continue;
-    out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${json}`;
+    out += `${out === '{' ? '' : ','}${keyJson(key)}:${json}`;
   }
   return `${out}}`;
+}
+
+/** Characters JSON.stringify writes escaped: quote, backslash, controls and (lone) surrogates. */
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(text)`, without the escaping pass for the usual text that needs none. */
+function jsonString(text: string): string {
+  return ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+/**
+ * The JSON text of the keys of composites, which are the templates' own field names: a small,
+ * fixed set, each written once. Bounded all the same.
+ */
+const keyTexts = new Map<string, string>();
+const MAX_KEY_TEXTS = 1024;
+
+function keyJson(key: string): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    text = jsonString(key);
+    if (keyTexts.size < MAX_KEY_TEXTS) keyTexts.set(key, text);
+  }
+  return text;
 }
 
 function isPlainOperation(op: PatchOperation): boolean {

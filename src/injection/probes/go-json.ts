@@ -4,22 +4,38 @@
  * (`\u003c`...). Tools compare the ISTIO_KUBE_APP_PROBERS string itself, so the layout matters.
  */
 
+const GO_ESCAPED = /[<>&\u2028\u2029]/;
+const GO_ESCAPED_ALL = /[<>&\u2028\u2029]/g;
+
 /** A JSON string literal as Go writes it. */
 export function goString(value: string): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const json = JSON.stringify(value);
+  return GO_ESCAPED.test(json) ? json.replace(GO_ESCAPED_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+}
+
+/**
+ * The members of an object so far, `members`, with `"name":encoded` added (nothing when `encoded`
+ * is undefined, an `omitempty` field left out). `name` is one of the structs' own field names,
+ * plain ASCII letters, which Go writes as they are.
+ */
+export function goMember(members: string, name: string, encoded: string | undefined): string {
+  if (encoded === undefined) return members;
+  return `${members}${members === '' ? '' : ','}"${name}":${encoded}`;
 }
 
 /** An object from already-encoded members, in the order given; undefined members are left out. */
 export function goObject(members: ReadonlyArray<readonly [string, string | undefined]>): string {
-  const parts: string[] = [];
-  for (const [name, encoded] of members) if (encoded !== undefined) parts.push(`${goString(name)}:${encoded}`);
-  return `{${parts.join(',')}}`;
+  let out = '';
+  for (const [name, encoded] of members) if (encoded !== undefined) out += `${out === '' ? '' : ','}${goString(name)}:${encoded}`;
+  return `{${out}}`;
 }
 
 /** A Go map: keys sorted bytewise (UTF-16 order equals it for the ASCII keys used here). */
 export function goMap(entries: Map<string, string>): string {
   const keys = [...entries.keys()].sort();
-  return goObject(keys.map((key) => [key, entries.get(key)!] as const));
+  let out = '';
+  for (const key of keys) out += `${out === '' ? '' : ','}${goString(key)}:${entries.get(key)!}`;
+  return `{${out}}`;
 }
 
 /** A string field with `omitempty`. */

@@ -65,17 +65,26 @@ function collectProbers(pod: Pod, targetPort: number): Map<string, string> {
   const out = new Map<string, string>();
   for (const container of appContainers(pod)) {
     const name = String(container.name ?? '');
-    const ports = portsByName(container);
+    // The container's named ports, read only when a probe or hook names one.
+    let ports: Map<string, unknown> | undefined;
     const add = (handler: unknown, isHook: boolean, suffix: string) => {
       const found = handlerOf(handler, isHook);
-      const prober: Prober | undefined = found && resolvePorts(found, ports, targetPort);
+      if (found === undefined) return;
+      const prober = resolvePorts(found, namesPort(found) ? (ports ??= portsByName(container)) : NO_PORTS, targetPort);
       if (prober !== undefined) out.set(proberUrl(name, suffix), proberJson(prober));
     };
-    for (const [field, suffix] of PROBES) add(container[field], false, suffix);
+    for (const [field, suffix] of PROBES) if (container[field] !== undefined) add(container[field], false, suffix);
     const lifecycle = container.lifecycle as JsonObject | undefined;
     if (typeof lifecycle === 'object' && lifecycle !== null) for (const [field, suffix] of HOOKS) add(lifecycle[field], true, suffix);
   }
   return out;
+}
+
+const NO_PORTS: ReadonlyMap<string, unknown> = new Map();
+
+/** Whether a prober's port is a name, to be looked up among the container's ports. */
+function namesPort(prober: Prober): boolean {
+  return prober.grpc === undefined && typeof (prober.httpGet ?? prober.tcpSocket)?.port === 'string';
 }
 
 /** The ISTIO_KUBE_APP_PROBERS on the pod's istio-proxy, when an earlier injection left one. */

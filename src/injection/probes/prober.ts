@@ -3,7 +3,7 @@
  * original handler (Istio's `Prober`: httpGet, tcpSocket or grpc, and the probe's timeoutSeconds).
  */
 import type { JsonObject } from '../types.js';
-import { goObject, int, intOrString, optionalString, requiredString } from './go-json.js';
+import { goMember, int, intOrString, optionalString, requiredString } from './go-json.js';
 
 /** Probe fields and the URL suffix the agent serves them on. */
 export const PROBES = [
@@ -65,19 +65,25 @@ export function resolvePorts(prober: Prober, ports: ReadonlyMap<string, unknown>
 
 function httpHeaders(value: unknown): string | undefined {
   if (!Array.isArray(value) || value.length === 0) return undefined;
-  return `[${value.map((h: unknown) => goObject([['name', requiredString(isObject(h) ? h.name : '')], ['value', requiredString(isObject(h) ? h.value : '')]])).join(',')}]`;
+  return `[${value.map((h: unknown) => `{${goMember(goMember('', 'name', requiredString(isObject(h) ? h.name : '')), 'value', requiredString(isObject(h) ? h.value : ''))}}`).join(',')}]`;
 }
 
-/** One prober as Go's encoding writes Istio's Prober struct. */
+/** One prober as Go's encoding writes Istio's Prober struct (members built as text, in struct order). */
 export function proberJson(prober: Prober): string {
   const http = prober.httpGet;
   const tcp = prober.tcpSocket;
   const grpc = prober.grpc;
-  return goObject([
-    ['httpGet', http && goObject([['path', optionalString(http.path)], ['port', intOrString(http.port)], ['host', optionalString(http.host)], ['scheme', optionalString(http.scheme)], ['httpHeaders', httpHeaders(http.httpHeaders)]])],
-    ['tcpSocket', tcp && goObject([['port', intOrString(tcp.port)], ['host', optionalString(tcp.host)]])],
-    // GRPCAction.service has no omitempty: absent is written null.
-    ['grpc', grpc && goObject([['port', int(grpc.port)], ['service', typeof grpc.service === 'string' ? requiredString(grpc.service) : 'null']])],
-    ['timeoutSeconds', int(prober.timeoutSeconds) === '0' ? undefined : int(prober.timeoutSeconds)],
-  ]);
+  let out = '';
+  if (http) {
+    let members = goMember('', 'path', optionalString(http.path));
+    members = goMember(members, 'port', intOrString(http.port));
+    members = goMember(members, 'host', optionalString(http.host));
+    members = goMember(members, 'scheme', optionalString(http.scheme));
+    out = goMember(out, 'httpGet', `{${goMember(members, 'httpHeaders', httpHeaders(http.httpHeaders))}}`);
+  }
+  if (tcp) out = goMember(out, 'tcpSocket', `{${goMember(goMember('', 'port', intOrString(tcp.port)), 'host', optionalString(tcp.host))}}`);
+  // GRPCAction.service has no omitempty: absent is written null.
+  if (grpc) out = goMember(out, 'grpc', `{${goMember(goMember('', 'port', int(grpc.port)), 'service', typeof grpc.service === 'string' ? requiredString(grpc.service) : 'null')}}`);
+  const timeout = int(prober.timeoutSeconds);
+  return `{${goMember(out, 'timeoutSeconds', timeout === '0' ? undefined : timeout)}}`;
 }

@@ -86,21 +86,76 @@ export function sortedEnv(map: Record<string, unknown> | undefined): JsonObject[
     .map((name) => ({ name, value: String(map![name]) }));
 }
 
+/**
+ * Variables read from the pod's own fields, the same for every pod: made once per name (the
+ * templates ask for a handful, always with the same field), frozen and their JSON text kept (see
+ * patch/json-text.ts).
+ */
+const fieldVariables = new Map<string, JsonObject>();
+const resourceVariables = new Map<string, JsonObject>();
+
 export function fieldEnv(name: string, fieldPath: string): JsonObject {
-  return { name, valueFrom: { fieldRef: { fieldPath } } };
+  const kept = fieldVariables.get(name);
+  if (kept !== undefined && kept.valueFrom.fieldRef.fieldPath === fieldPath) return kept;
+  const variable = constantJson({ name, valueFrom: { fieldRef: { fieldPath } } });
+  if (kept === undefined) fieldVariables.set(name, variable);
+  return variable;
 }
 
 export function resourceEnv(name: string, resource: string): JsonObject {
-  return { name, valueFrom: { resourceFieldRef: { divisor: '1', resource } } };
+  const kept = resourceVariables.get(name);
+  if (kept !== undefined && kept.valueFrom.resourceFieldRef.resource === resource) return kept;
+  const variable = constantJson({ name, valueFrom: { resourceFieldRef: { divisor: '1', resource } } });
+  if (kept === undefined) resourceVariables.set(name, variable);
+  return variable;
 }
 
-/** Go's json encoding of a ContainerPort (field order, omitempty). */
-function portJson(port: JsonObject): string {
-  const out: JsonObject = {};
-  for (const key of ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP']) {
-    if (truthy(port[key])) out[key] = port[key];
+/** PROXY_CONFIG of the configuration's own (frozen) proxy config, which pods without an annotation share. */
+const proxyConfigVariables = new WeakMap<object, JsonObject>();
+
+function proxyConfigEnv(ctx: RenderContext): JsonObject {
+  const config = ctx.proxyConfig;
+  const value = proxyConfigJson(config);
+  if (!Object.isFrozen(config)) return { name: 'PROXY_CONFIG', value };
+  let variable = proxyConfigVariables.get(config);
+  if (variable === undefined || variable.value !== value) {
+    variable = constantJson({ name: 'PROXY_CONFIG', value });
+    proxyConfigVariables.set(config, variable);
   }
-  return JSON.stringify(out);
+  return variable;
+}
+
+/**
+ * Variables whose value comes from the configuration, the webhook's URL or a setting with few
+ * values (never a name of the pod's): one per name and configuration, shared by its pods like the
+ * other constant parts (see {@link configConstant}), and used only for a pod whose value is the
+ * one kept. A pod with another value gets a variable of its own.
+ */
+const configVariables = new WeakMap<object, Map<string, JsonObject>>();
+
+function configEnv(ctx: RenderContext, name: string, value: string): JsonObject {
+  let variables = configVariables.get(ctx.values);
+  if (variables === undefined) {
+    variables = new Map();
+    configVariables.set(ctx.values, variables);
+  }
+  const kept = variables.get(name);
+  if (kept !== undefined && kept.value === value) return kept;
+  const variable = constantJson({ name, value });
+  if (kept === undefined) variables.set(name, variable);
+  return variable;
+}
+
+const PORT_FIELDS = ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP'] as const;
+
+/** Go's json encoding of a ContainerPort (field order, omitempty), written as JSON.stringify writes each value. */
+function portJson(port: JsonObject): string {
+  let out = '';
+  for (const key of PORT_FIELDS) {
+    const value: unknown = port[key];
+    if (truthy(value)) out += `${out === '' ? '' : ','}"${key}":${JSON.stringify(value)}`;
+  }
+  return `{${out}}`;
 }
 
 /** ISTIO_META_POD_PORTS in the template's exact layout. */
@@ -186,15 +241,15 @@ export function agentEnv(ctx: RenderContext): JsonObject[] {
   const global = ctx.values.global;
   const revision = String(ctx.values.revision ?? '');
   return [
-    { name: 'PILOT_CERT_PROVIDER', value: String(global.pilotCertProvider) },
-    { name: 'CA_ADDR', value: truthy(global.caAddress) ? String(global.caAddress) : `istiod${revision === '' ? '' : `-${revision}`}.${global.istioNamespace}.svc:15012` },
+    configEnv(ctx, 'PILOT_CERT_PROVIDER', String(global.pilotCertProvider)),
+    configEnv(ctx, 'CA_ADDR', truthy(global.caAddress) ? String(global.caAddress) : `istiod${revision === '' ? '' : `-${revision}`}.${global.istioNamespace}.svc:15012`),
     fieldEnv('POD_NAME', 'metadata.name'),
     fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
     fieldEnv('INSTANCE_IP', 'status.podIP'),
     fieldEnv('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
     fieldEnv('HOST_IP', 'status.hostIP'),
     resourceEnv('ISTIO_CPU_LIMIT', 'limits.cpu'),
-    { name: 'PROXY_CONFIG', value: proxyConfigJson(ctx.proxyConfig) },
+    proxyConfigEnv(ctx),
     { name: 'ISTIO_META_POD_PORTS', value: podPortsJson((ctx.pod.spec?.containers ?? []) as JsonObject[]) },
   ];
 }
@@ -221,8 +276,8 @@ export function ownerAndMeshEnv(ctx: RenderContext): JsonObject[] {
   }
   const trustDomain = truthy(mesh.trustDomain) ? String(mesh.trustDomain) : truthy(global.trustDomain) ? String(global.trustDomain) : '';
   const meshId = truthy(global.meshID) ? String(global.meshID) : trustDomain;
-  if (meshId !== '') env.push({ name: 'ISTIO_META_MESH_ID', value: meshId });
-  if (trustDomain !== '') env.push({ name: 'TRUST_DOMAIN', value: trustDomain });
+  if (meshId !== '') env.push(configEnv(ctx, 'ISTIO_META_MESH_ID', meshId));
+  if (trustDomain !== '') env.push(configEnv(ctx, 'TRUST_DOMAIN', trustDomain));
   return env;
 }
 
@@ -240,9 +295,9 @@ function proxyEnv(ctx: RenderContext): JsonObject[] {
   }
   env.push(...agentEnv(ctx), { name: 'ISTIO_META_APP_CONTAINERS', value: ctx.appContainers.join(',') }, resourceEnv('GOMEMLIMIT', 'limits.memory'), ...complianceEnv(ctx));
   env.push(
-    { name: 'ISTIO_META_CLUSTER_ID', value: ctx.clusterId ?? (truthy(global.multiCluster?.clusterName) ? String(global.multiCluster.clusterName) : 'Kubernetes') },
+    configEnv(ctx, 'ISTIO_META_CLUSTER_ID', ctx.clusterId ?? (truthy(global.multiCluster?.clusterName) ? String(global.multiCluster.clusterName) : 'Kubernetes')),
     fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
-    { name: 'ISTIO_META_INTERCEPTION_MODE', value: annotations['sidecar.istio.io/interceptionMode'] || String(proxyConfig.interceptionMode ?? 'REDIRECT') },
+    configEnv(ctx, 'ISTIO_META_INTERCEPTION_MODE', annotations['sidecar.istio.io/interceptionMode'] || String(proxyConfig.interceptionMode ?? 'REDIRECT')),
   );
   env.push(...networkEnv(ctx));
   const workloadName = labels['service.istio.io/workload-name'] || workload.name;
@@ -376,7 +431,8 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
   else if (ctx.nativeSidecar) {
     container.lifecycle = { preStop: { exec: { command: ['pilot-agent', 'request', `--debug-port=${ctx.statusPort}`, 'POST', 'drain'] } } };
   }
-  container.env = proxyEnv(ctx);
+  // Written item by item in the answer, its constant variables spliced.
+  container.env = withConstantParts(proxyEnv(ctx));
   if (truthy(global.imagePullPolicy)) container.imagePullPolicy = global.imagePullPolicy;
   if (ctx.statusPort !== '0') {
     if (proxy.startupProbe?.enabled === true) {
@@ -436,6 +492,7 @@ export function proxyMounts(ctx: RenderContext): JsonObject[] {
  * shared, frozen, by every pod rendered with it, their JSON text kept (see patch/json-text.ts).
  */
 const configParts = new WeakMap<object, Map<string, object>>();
+const MAX_CONFIG_PARTS = 256;
 
 function configConstant<T extends object>(ctx: RenderContext, key: string, make: () => T): T {
   let parts = configParts.get(ctx.values);
@@ -446,7 +503,9 @@ function configConstant<T extends object>(ctx: RenderContext, key: string, make:
   let part = parts.get(key) as T | undefined;
   if (part === undefined) {
     part = constantJson(make());
-    parts.set(key, part);
+    // Bounded: keys that carry a value (a variable set by an annotation) could otherwise grow
+    // without end. Beyond the bound a part is made for the pod alone, as correct, only slower.
+    if (parts.size < MAX_CONFIG_PARTS) parts.set(key, part);
   }
   return part;
 }
