@@ -26,8 +26,18 @@ export function constantJson<T extends object>(value: T): T {
   return value;
 }
 
-/** Objects (not frozen) some of whose values may be constant: serialized key by key. */
-const composites = new WeakSet<object>();
+/**
+ * Marks objects (not frozen) some of whose values may be constant: serialized key by key. A
+ * symbol-keyed property rather than a WeakSet: one is marked on every review, and a WeakSet
+ * taking new objects costs the garbage collector on each collection of the young generation.
+ * JSON.stringify, Object.keys and the comparisons never see a symbol key; a spread copy keeps the
+ * mark, which is harmless: a composite is written exactly as JSON.stringify writes it.
+ */
+const COMPOSITE: unique symbol = Symbol('composite');
+
+function isComposite(value: object): boolean {
+  return (value as { [COMPOSITE]?: true })[COMPOSITE] === true;
+}
 
 /**
  * Marks an object built with constant parts (a container whose probes, mounts or resources come
@@ -36,7 +46,7 @@ const composites = new WeakSet<object>();
  * serialized.
  */
 export function withConstantParts<T extends object>(value: T): T {
-  composites.add(value);
+  (value as { [COMPOSITE]?: true })[COMPOSITE] = true;
   return value;
 }
 
@@ -53,12 +63,32 @@ export function knownJson(value: unknown): string | undefined {
 export function serializePatch(ops: readonly PatchOperation[]): string {
   let out = '[';
   for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
-    const value = isPlainOperation(op) ? valueJson((op as { value: unknown }).value) : undefined;
     if (i > 0) out += ',';
-    out += value === undefined ? JSON.stringify(op) : `{"op":${jsonString(op.op)},"path":${jsonString(op.path)},"value":${value}}`;
+    out += operationJson(ops[i]!);
   }
   return `${out}]`;
+}
+
+/**
+ * The text of the last operation written for each kept value, with its path: the same kept value
+ * is usually added at the same path review after review (the configuration's volumes), and the
+ * operation's text is then reused whole.
+ */
+const operationTexts = new WeakMap<object, { op: string; path: string; text: string }>();
+
+function operationJson(op: PatchOperation): string {
+  if (!isPlainOperation(op)) return JSON.stringify(op);
+  const value = (op as { value: unknown }).value;
+  const kept = typeof value === 'object' && value !== null ? texts.get(value) : undefined;
+  if (kept !== undefined) {
+    const last = operationTexts.get(value as object);
+    if (last !== undefined && last.op === op.op && last.path === op.path) return last.text;
+    const text = `{"op":${jsonString(op.op)},"path":${jsonString(op.path)},"value":${kept}}`;
+    operationTexts.set(value as object, { op: op.op, path: op.path, text });
+    return text;
+  }
+  const json = valueJson(value);
+  return json === undefined ? JSON.stringify(op) : `{"op":${jsonString(op.op)},"path":${jsonString(op.path)},"value":${json}}`;
 }
 
 /** `JSON.stringify(value)` of a JSON value, with kept texts and composites written as above. */
@@ -67,21 +97,32 @@ function valueJson(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
   const text = texts.get(value);
   if (text !== undefined) return text;
-  if (!composites.has(value)) return JSON.stringify(value);
-  if (Array.isArray(value)) {
-    // As JSON.stringify writes a list: a value it cannot write (undefined) becomes null.
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += `${i === 0 ? '' : ','}${valueJson(value[i]) ?? 'null'}`;
-    return `${out}]`;
-  }
+  if (Array.isArray(value)) return isComposite(value) || hasKeptItem(value) ? listJson(value) : JSON.stringify(value);
+  if (!isComposite(value)) return JSON.stringify(value);
   // As JSON.stringify writes an object: own enumerable keys in order, undefined values left out.
-  let out = '{';
+  let out = '';
   for (const key of Object.keys(value)) {
     const json = valueJson((value as Record<string, unknown>)[key]);
     if (json === undefined) continue;
-    out += `${out === '{' ? '' : ','}${keyJson(key)}:${json}`;
+    out += out === '' ? `${keyJson(key)}:${json}` : `,${keyJson(key)}:${json}`;
   }
-  return `${out}}`;
+  return `{${out}}`;
+}
+
+/** A list written item by item: a value JSON.stringify cannot write (undefined) becomes null. */
+function listJson(list: readonly unknown[]): string {
+  let out = '[';
+  for (let i = 0; i < list.length; i++) out += `${i === 0 ? '' : ','}${valueJson(list[i]) ?? 'null'}`;
+  return `${out}]`;
+}
+
+/** Lists looked into for kept or composite items (the rendered init containers); longer ones are not. */
+const MAX_SCANNED_ITEMS = 16;
+
+function hasKeptItem(list: readonly unknown[]): boolean {
+  if (list.length > MAX_SCANNED_ITEMS) return false;
+  for (const item of list) if (typeof item === 'object' && item !== null && (texts.has(item) || isComposite(item))) return true;
+  return false;
 }
 
 /** Characters JSON.stringify writes escaped: quote, backslash, controls and (lone) surrogates. */

@@ -12,7 +12,7 @@ import { readUserJsonMap } from '../user-volumes.js';
 import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
 import { constantJson, withConstantParts } from '../../patch/json-text.js';
-import { setOwn } from '../../patch/equal.js';
+import { jsonEqual, setOwn } from '../../patch/equal.js';
 
 /** What a template contributes to a pod. */
 export interface Fragment {
@@ -199,6 +199,35 @@ function interceptionArgs(ctx: RenderContext): string[] {
 
 function initContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
   const global = ctx.values.global;
+  const customImage = annotationOr(ctx.annotations, 'sidecar.istio.io/proxyImage', global.proxy_init.image);
+  const container: JsonObject = {
+    name: ctx.cniEnabled ? 'istio-validation' : 'istio-init',
+    image: customImage.includes('/') ? customImage : ctx.proxyInitImage,
+    args: sharedPart(ctx, 'init-args', interceptionArgs(ctx)),
+  };
+  if (truthy(global.imagePullPolicy)) container.imagePullPolicy = global.imagePullPolicy;
+  const metadataEnv = sortedEnv(ctx.proxyConfig.proxyMetadata);
+  if (metadataEnv.length > 0) container.env = metadataEnv;
+  container.resources = resources;
+  container.securityContext = initSecurityContext(ctx);
+  // Written key by key in the answer, its constant parts spliced.
+  return withConstantParts(container);
+}
+
+/**
+ * The init container's security context. Without CNI it depends on the configuration alone, and
+ * is shared; with CNI it takes the user's istio-proxy user and group, as Istio adjusts them, unless
+ * TPROXY is asked for anywhere (mesh config or annotation).
+ */
+function initSecurityContext(ctx: RenderContext): JsonObject {
+  if (!ctx.cniEnabled) return configConstant(ctx, 'init-security-context', () => makeInitSecurityContext(ctx));
+  const user = ctx.tproxyAnywhere ? 1337 : (ctx.proxyUID ?? 1337);
+  const group = ctx.tproxyAnywhere ? 1337 : (ctx.proxyGID ?? 1337);
+  return user === 1337 && group === 1337 ? configConstant(ctx, 'cni-init-security-context', () => makeInitSecurityContext(ctx)) : makeInitSecurityContext(ctx);
+}
+
+function makeInitSecurityContext(ctx: RenderContext): JsonObject {
+  const global = ctx.values.global;
   const privileged = global.proxy.privileged === true;
   const securityContext: JsonObject = ctx.cniEnabled
     ? {
@@ -206,8 +235,6 @@ function initContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
         privileged,
         capabilities: { drop: ['ALL'] },
         readOnlyRootFilesystem: true,
-        // The user's istio-proxy user and group, as Istio adjusts them, unless TPROXY is asked for
-        // anywhere (mesh config or annotation).
         runAsGroup: ctx.tproxyAnywhere ? 1337 : (ctx.proxyGID ?? 1337),
         runAsUser: ctx.tproxyAnywhere ? 1337 : (ctx.proxyUID ?? 1337),
         runAsNonRoot: true,
@@ -222,18 +249,7 @@ function initContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
         runAsUser: 0,
       };
   if (truthy(global.proxy.seccompProfile)) securityContext.seccompProfile = global.proxy.seccompProfile;
-  const customImage = annotationOr(ctx.annotations, 'sidecar.istio.io/proxyImage', global.proxy_init.image);
-  const container: JsonObject = {
-    name: ctx.cniEnabled ? 'istio-validation' : 'istio-init',
-    image: customImage.includes('/') ? customImage : ctx.proxyInitImage,
-    args: interceptionArgs(ctx),
-  };
-  if (truthy(global.imagePullPolicy)) container.imagePullPolicy = global.imagePullPolicy;
-  const metadataEnv = sortedEnv(ctx.proxyConfig.proxyMetadata);
-  if (metadataEnv.length > 0) container.env = metadataEnv;
-  container.resources = resources;
-  container.securityContext = securityContext;
-  return container;
+  return securityContext;
 }
 
 /** The agent's first variables, common to every proxy template: CA, pod identity, proxy config, ports. */
@@ -424,7 +440,7 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
   };
   if (ctx.nativeSidecar) container.restartPolicy = 'Always';
   container.ports = configConstant(ctx, 'proxy-ports', () => [{ containerPort: 15090, protocol: 'TCP', name: 'http-envoy-prom' }]);
-  container.args = args;
+  container.args = sharedPart(ctx, 'proxy-args', args);
   const holdProxy = (ctx.proxyConfig.holdApplicationUntilProxyStarts === true || proxy.holdApplicationUntilProxyStarts === true) && !ctx.nativeSidecar;
   if (truthy(proxy.lifecycle)) container.lifecycle = proxy.lifecycle;
   else if (holdProxy) container.lifecycle = { postStart: { exec: { command: ['pilot-agent', 'wait'] } } };
@@ -449,7 +465,7 @@ function proxyContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
     readiness.periodSeconds = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/periodSeconds', proxy.readinessPeriodSeconds);
     readiness.timeoutSeconds = 3;
     readiness.failureThreshold = readinessSetting(ctx, 'readiness.status.sidecar.istio.io/failureThreshold', proxy.readinessFailureThreshold);
-    container.readinessProbe = readiness;
+    container.readinessProbe = sharedPart(ctx, 'proxy-readiness-probe', readiness);
   }
   container.securityContext = proxySecurityContext(ctx);
   container.resources = resources;
@@ -494,12 +510,17 @@ export function proxyMounts(ctx: RenderContext): JsonObject[] {
 const configParts = new WeakMap<object, Map<string, object>>();
 const MAX_CONFIG_PARTS = 256;
 
-function configConstant<T extends object>(ctx: RenderContext, key: string, make: () => T): T {
+function partsOf(ctx: RenderContext): Map<string, object> {
   let parts = configParts.get(ctx.values);
   if (parts === undefined) {
     parts = new Map();
     configParts.set(ctx.values, parts);
   }
+  return parts;
+}
+
+function configConstant<T extends object>(ctx: RenderContext, key: string, make: () => T): T {
+  const parts = partsOf(ctx);
   let part = parts.get(key) as T | undefined;
   if (part === undefined) {
     part = constantJson(make());
@@ -508,6 +529,21 @@ function configConstant<T extends object>(ctx: RenderContext, key: string, make:
     if (parts.size < MAX_CONFIG_PARTS) parts.set(key, part);
   }
   return part;
+}
+
+/**
+ * `value`, or the equal value an earlier pod of the configuration had (frozen, its JSON text kept,
+ * see {@link configConstant}): for parts that depend on the pod only through annotations most
+ * pods leave unset (the proxy's arguments and readiness probe, the init container's arguments).
+ * One value is kept per slot, the latest that differed from the one kept before; `value` is frozen
+ * when it is kept, so it must be complete when given.
+ */
+function sharedPart<T extends object>(ctx: RenderContext, slot: string, value: T): T {
+  const parts = partsOf(ctx);
+  const kept = parts.get(slot);
+  if (kept !== undefined && jsonEqual(kept, value)) return kept as T;
+  parts.set(slot, constantJson(value));
+  return value;
 }
 
 export function volumes(ctx: RenderContext): JsonObject[] {
