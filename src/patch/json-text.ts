@@ -30,8 +30,8 @@ export function constantJson<T extends object>(value: T): T {
  * Marks objects (not frozen) some of whose values may be constant: serialized key by key. A
  * symbol-keyed property rather than a WeakSet: one is marked on every review, and a WeakSet
  * taking new objects costs the garbage collector on each collection of the young generation.
- * JSON.stringify, Object.keys and the comparisons never see a symbol key; a spread copy keeps the
- * mark, which is harmless: a composite is written exactly as JSON.stringify writes it.
+ * Not enumerable: JSON.stringify, Object.keys, spreads and comparisons (deep equality included)
+ * never see it.
  */
 const COMPOSITE: unique symbol = Symbol('composite');
 
@@ -46,7 +46,7 @@ function isComposite(value: object): boolean {
  * serialized.
  */
 export function withConstantParts<T extends object>(value: T): T {
-  (value as { [COMPOSITE]?: true })[COMPOSITE] = true;
+  Object.defineProperty(value, COMPOSITE, { value: true });
   return value;
 }
 
@@ -126,6 +126,7 @@ function hasKeptItem(list: readonly unknown[]): boolean {
 }
 
 /** Characters JSON.stringify writes escaped: quote, backslash, controls and (lone) surrogates. */
+// eslint-disable-next-line no-control-regex -- the control characters are the ones JSON escapes
 const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** `JSON.stringify(text)`, without the escaping pass for the usual text that needs none. */
