@@ -31,16 +31,20 @@ export function explain(decision: Decision, rendered?: Pod): Explanation {
   if (rendered !== undefined) {
     const init = (rendered.spec?.initContainers ?? []) as JsonObject[];
     const containers = (rendered.spec?.containers ?? []) as JsonObject[];
-    const apps = containers.filter((c) => c.name !== 'istio-proxy');
-    const proxy = [...init, ...containers].find((c) => c.name === 'istio-proxy');
-    auditAnnotations.mode = init.some((c) => c.name === 'istio-proxy') ? 'native-sidecar' : 'sidecar';
-    const added = [...init, ...containers].map((c) => c.name as string).filter((n) => INJECTED_NAMES.includes(n));
-    if (added.length > 0) auditAnnotations.containers = [...new Set(added)].join(',');
+    const nativeProxy = init.find((c) => c.name === 'istio-proxy');
+    const proxy = nativeProxy ?? containers.find((c) => c.name === 'istio-proxy');
+    auditAnnotations.mode = nativeProxy !== undefined ? 'native-sidecar' : 'sidecar';
+    // The injected containers present, in the order they run, each named once.
+    const added: string[] = [];
+    for (const list of [init, containers]) {
+      for (const c of list) if (INJECTED_NAMES.includes(c.name as string) && !added.includes(c.name as string)) added.push(c.name as string);
+    }
+    if (added.length > 0) auditAnnotations.containers = added.join(',');
     if (typeof proxy?.image === 'string') auditAnnotations.proxyImage = proxy.image;
     // The proxy's own UID is exempt from redirection, so an app sharing it talks to the network directly.
     const proxyUid = typeof proxy?.securityContext?.runAsUser === 'number' ? (proxy.securityContext.runAsUser as number) : PROXY_UID;
-    for (const container of apps) {
-      if (runAsUser(rendered, container) === proxyUid) {
+    for (const container of containers) {
+      if (container.name !== 'istio-proxy' && runAsUser(rendered, container) === proxyUid) {
         warnings.push(`sidecar-injector: container '${container.name}' runs as UID ${proxyUid}, the proxy's UID: its traffic bypasses the proxy`);
       }
     }

@@ -29,7 +29,8 @@ function isMap(value: unknown): value is JsonObject {
 export function overlayObject(base: JsonObject, overlay: JsonObject, strategicOrder = false): JsonObject {
   // Copied key by key, not spread: the overlay's keys are added to it (see copyObject).
   const out = copyObject(base);
-  for (const [key, value] of Object.entries(overlay)) {
+  for (const key of Object.keys(overlay)) {
+    const value = overlay[key];
     // Own keys only: an inherited one (`constructor`, or `__proto__`, which reads as a map) is no
     // value of the base to merge with.
     const current = ownValue(out, key);

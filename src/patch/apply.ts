@@ -36,26 +36,27 @@ export function applyPatch<T>(document: T, ops: readonly PatchOperation[], point
     return copy;
   };
   const root = (isContainer(document) ? own(document) : document) as unknown;
-  ops.forEach((operation, index) => {
-    const fail = (reason: string): never => {
-      throw new PatchApplyError(index, operation, reason);
-    };
+  for (let index = 0; index < ops.length; index++) {
+    const operation = ops[index]!;
     const segments = pointers?.[index] ?? parsePointer(operation.path);
     const last = segments[segments.length - 1];
-    if (last === undefined) fail(operation.op === 'add' ? 'add with an empty path is not allowed' : 'the whole document cannot be targeted');
+    if (last === undefined) throw new PatchApplyError(index, operation, operation.op === 'add' ? 'add with an empty path is not allowed' : 'the whole document cannot be targeted');
     let parent: unknown = root;
     for (let i = 0; i < segments.length - 1; i++) {
       const segment = segments[i]!;
       const next = child(parent, segment);
-      if (!isContainer(next)) fail(`doc is missing path: "${operation.path}"`);
-      const mine = own(next as object);
+      if (!isContainer(next)) throw new PatchApplyError(index, operation, `doc is missing path: "${operation.path}"`);
+      const mine = own(next);
       if (mine !== next) (parent as Record<string, unknown>)[Array.isArray(parent) ? Number(segment) : segment] = mine;
       parent = mine;
     }
-    if (Array.isArray(parent)) applyToArray(parent, last!, operation, fail);
-    else if (isJsonObject(parent)) applyToObject(parent, last!, operation, fail);
-    else fail(`doc is missing path: "${operation.path}"`);
-  });
+    const problem = Array.isArray(parent)
+      ? applyToArray(parent, last, operation)
+      : isJsonObject(parent)
+        ? applyToObject(parent, last, operation)
+        : `doc is missing path: "${operation.path}"`;
+    if (problem !== undefined) throw new PatchApplyError(index, operation, problem);
+  }
   return root as T;
 }
 
@@ -76,42 +77,44 @@ function arrayIndex(segment: string): number | undefined {
   return /^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : undefined;
 }
 
-function applyToObject(parent: Record<string, unknown>, key: string, operation: PatchOperation, fail: (reason: string) => never): void {
+/** Applies one operation to an object; returns why it does not apply, or undefined. */
+function applyToObject(parent: Record<string, unknown>, key: string, operation: PatchOperation): string | undefined {
   const present = Object.prototype.hasOwnProperty.call(parent, key);
   switch (operation.op) {
     case 'add':
       setOwn(parent, key, operation.value);
-      return;
+      return undefined;
     case 'replace':
-      if (!present) fail(`replace operation does not apply: doc is missing key: ${operation.path}`);
+      if (!present) return `replace operation does not apply: doc is missing key: ${operation.path}`;
       setOwn(parent, key, operation.value);
-      return;
+      return undefined;
     case 'remove':
-      if (!present) fail(`remove operation does not apply: doc is missing key: ${operation.path}`);
+      if (!present) return `remove operation does not apply: doc is missing key: ${operation.path}`;
       delete parent[key];
-      return;
+      return undefined;
   }
 }
 
-function applyToArray(parent: unknown[], segment: string, operation: PatchOperation, fail: (reason: string) => never): void {
+/** Applies one operation to a list; returns why it does not apply, or undefined. */
+function applyToArray(parent: unknown[], segment: string, operation: PatchOperation): string | undefined {
   if (operation.op === 'add' && segment === '-') {
     parent.push(operation.value);
-    return;
+    return undefined;
   }
   const index = arrayIndex(segment);
-  if (index === undefined) fail(`invalid array index '${segment}'`);
+  if (index === undefined) return `invalid array index '${segment}'`;
   switch (operation.op) {
     case 'add':
-      if (index! > parent.length) fail(`add index ${index} out of bounds (length ${parent.length})`);
-      parent.splice(index!, 0, operation.value);
-      return;
+      if (index > parent.length) return `add index ${index} out of bounds (length ${parent.length})`;
+      parent.splice(index, 0, operation.value);
+      return undefined;
     case 'replace':
-      if (index! >= parent.length) fail(`replace index ${index} out of bounds (length ${parent.length})`);
-      parent[index!] = operation.value;
-      return;
+      if (index >= parent.length) return `replace index ${index} out of bounds (length ${parent.length})`;
+      parent[index] = operation.value;
+      return undefined;
     case 'remove':
-      if (index! >= parent.length) fail(`remove index ${index} out of bounds (length ${parent.length})`);
-      parent.splice(index!, 1);
-      return;
+      if (index >= parent.length) return `remove index ${index} out of bounds (length ${parent.length})`;
+      parent.splice(index, 1);
+      return undefined;
   }
 }
