@@ -90,7 +90,13 @@ export class GoTypes {
     return current === 'any' ? undefined : current;
   }
 
-  private fieldCode(struct: string, key: string): string | undefined {
+  /** Whether `code` is a struct of the table. */
+  isStruct(code: string): boolean {
+    return Object.hasOwn(this.structs, code);
+  }
+
+  /** The type code of the field `key` of the struct `struct`; undefined for a field Go drops. */
+  fieldCode(struct: string, key: string): string | undefined {
     let codes = this.fieldCodes.get(struct);
     if (codes === undefined) {
       codes = Object.create(null) as Record<string, string>;

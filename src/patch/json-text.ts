@@ -7,7 +7,32 @@
  */
 import type { PatchOperation } from './types.js';
 
-const texts = new WeakMap<object, string>();
+/**
+ * What is kept beside a constant value: its JSON text, and the type it was last verified to
+ * decode as (see verify.ts: a value that cannot change need not be checked twice for one type).
+ * Held under a symbol, not in a WeakMap: looking it up is a property read, on every object the
+ * answer's patch writes. Not enumerable: JSON.stringify, Object.keys, spreads and comparisons
+ * never see it.
+ */
+interface Kept {
+  readonly text: string;
+  verifiedAs: string | undefined;
+  /** The text of the last operation that added the value, with its path (see operationJson). */
+  operation: { op: string; path: string; text: string } | undefined;
+}
+
+const KEPT: unique symbol = Symbol('kept');
+
+function kept(value: object): Kept | undefined {
+  return (value as { [KEPT]?: Kept })[KEPT];
+}
+
+/** Keeps the text of `value`, unless it is kept already or cannot take it (frozen elsewhere: it is then written as any value). */
+function keep(value: object): void {
+  if (kept(value) !== undefined || !Object.isExtensible(value)) return;
+  const info: Kept = { text: JSON.stringify(value), verifiedAs: undefined, operation: undefined };
+  Object.defineProperty(value, KEPT, { value: info });
+}
 
 function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
@@ -20,10 +45,24 @@ function deepFreeze(value: unknown): void {
  * also taken out one by one, as list items of a pod); returns the value.
  */
 export function constantJson<T extends object>(value: T): T {
+  keep(value);
+  if (Array.isArray(value)) for (const item of value) if (typeof item === 'object' && item !== null) keep(item);
   deepFreeze(value);
-  texts.set(value, JSON.stringify(value));
-  if (Array.isArray(value)) for (const item of value) if (typeof item === 'object' && item !== null) texts.set(item, JSON.stringify(item));
   return value;
+}
+
+/**
+ * Whether `value` is a constant value already verified to decode as `code`; `verify` runs
+ * otherwise, and a constant value it accepts is remembered as verified for `code`. A constant
+ * value is frozen deeply, so what held once for a type holds for good.
+ */
+export function verifiedConstant(value: object, code: string, verify: () => boolean): boolean | undefined {
+  const info = kept(value);
+  if (info === undefined) return undefined;
+  if (info.verifiedAs === code) return true;
+  const accepted = verify();
+  if (accepted) info.verifiedAs = code;
+  return accepted;
 }
 
 /**
@@ -35,7 +74,7 @@ export function constantJson<T extends object>(value: T): T {
  */
 const COMPOSITE: unique symbol = Symbol('composite');
 
-function isComposite(value: object): boolean {
+export function isComposite(value: object): boolean {
   return (value as { [COMPOSITE]?: true })[COMPOSITE] === true;
 }
 
@@ -52,7 +91,7 @@ export function withConstantParts<T extends object>(value: T): T {
 
 /** The kept JSON text of a value made by {@link constantJson}. */
 export function knownJson(value: unknown): string | undefined {
-  return typeof value === 'object' && value !== null ? texts.get(value) : undefined;
+  return typeof value === 'object' && value !== null ? kept(value)?.text : undefined;
 }
 
 /**
@@ -69,22 +108,17 @@ export function serializePatch(ops: readonly PatchOperation[]): string {
   return `${out}]`;
 }
 
-/**
- * The text of the last operation written for each kept value, with its path: the same kept value
- * is usually added at the same path review after review (the configuration's volumes), and the
- * operation's text is then reused whole.
- */
-const operationTexts = new WeakMap<object, { op: string; path: string; text: string }>();
-
 function operationJson(op: PatchOperation): string {
   if (!isPlainOperation(op)) return JSON.stringify(op);
   const value = (op as { value: unknown }).value;
-  const kept = typeof value === 'object' && value !== null ? texts.get(value) : undefined;
-  if (kept !== undefined) {
-    const last = operationTexts.get(value as object);
+  const info = typeof value === 'object' && value !== null ? kept(value) : undefined;
+  if (info !== undefined) {
+    // The same constant value is usually added at the same path review after review (the
+    // configuration's volumes): the operation's text is then reused whole.
+    const last = info.operation;
     if (last !== undefined && last.op === op.op && last.path === op.path) return last.text;
-    const text = `{"op":${jsonString(op.op)},"path":${jsonString(op.path)},"value":${kept}}`;
-    operationTexts.set(value as object, { op: op.op, path: op.path, text });
+    const text = `{"op":${jsonString(op.op)},"path":${jsonString(op.path)},"value":${info.text}}`;
+    info.operation = { op: op.op, path: op.path, text };
     return text;
   }
   const json = valueJson(value);
@@ -95,7 +129,7 @@ function operationJson(op: PatchOperation): string {
 function valueJson(value: unknown): string | undefined {
   if (typeof value === 'string') return jsonString(value);
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
-  const text = texts.get(value);
+  const text = kept(value)?.text;
   if (text !== undefined) return text;
   if (Array.isArray(value)) return isComposite(value) || hasKeptItem(value) ? listJson(value) : JSON.stringify(value);
   if (!isComposite(value)) return JSON.stringify(value);
@@ -121,7 +155,7 @@ const MAX_SCANNED_ITEMS = 16;
 
 function hasKeptItem(list: readonly unknown[]): boolean {
   if (list.length > MAX_SCANNED_ITEMS) return false;
-  for (const item of list) if (typeof item === 'object' && item !== null && (texts.has(item) || isComposite(item))) return true;
+  for (const item of list) if (typeof item === 'object' && item !== null && (kept(item) !== undefined || isComposite(item))) return true;
   return false;
 }
 

@@ -7,6 +7,7 @@
 import { InjectorError } from '../errors.js';
 import { applyPatch, PatchApplyError } from './apply.js';
 import { jsonEqual } from './equal.js';
+import { isComposite, verifiedConstant } from './json-text.js';
 import { podTypes } from './go-types.js';
 import { parsePointer } from './pointer.js';
 import { podProblems } from './pod-checks.js';
@@ -34,13 +35,40 @@ function pathInfo(path: string): { segments: readonly string[]; code: string | u
   return info;
 }
 
+/**
+ * Whether `value` decodes as `code`, as `podTypes.accepts` answers, without checking again the
+ * constant parts of the sidecar (frozen: one verified for a type once stays so). A composite (the
+ * rendered proxy, its variables) is taken apart as the generated check does: list items, none
+ * null; struct fields by name, null ones and those Go drops skipped.
+ */
+function decodes(value: unknown, code: string): boolean {
+  if (typeof value !== 'object' || value === null) return podTypes.accepts(value, code);
+  const constant = verifiedConstant(value, code, () => podTypes.accepts(value, code));
+  if (constant !== undefined) return constant;
+  if (!isComposite(value)) return podTypes.accepts(value, code);
+  if (code.startsWith('[]')) {
+    if (!Array.isArray(value)) return false;
+    const item = code.slice(2);
+    for (let i = 0; i < value.length; i++) if (value[i] === null || !decodes(value[i], item)) return false;
+    return true;
+  }
+  if (Array.isArray(value) || !podTypes.isStruct(code)) return podTypes.accepts(value, code);
+  for (const key in value) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field === null) continue;
+    const fieldCode = podTypes.fieldCode(code, key);
+    if (fieldCode !== undefined && !decodes(field, fieldCode)) return false;
+  }
+  return true;
+}
+
 /** Throws InjectorError('PATCH_VERIFICATION_FAILED') with the reason when the patch is unsafe. */
 export function verifyPatch(original: unknown, ops: readonly PatchOperation[], expected: unknown): void {
   const pointers: Array<readonly string[]> = [];
   for (const op of ops) {
     const { segments, code } = pathInfo(op.path);
     pointers.push(segments);
-    if (op.op === 'remove' || code === undefined || (op.value !== null && podTypes.accepts(op.value, code))) continue;
+    if (op.op === 'remove' || code === undefined || (op.value !== null && decodes(op.value, code))) continue;
     const problem = op.value === null ? `expected ${podTypes.expected(code)}, got null` : podTypes.problem(op.value, code);
     throw new InjectorError('PATCH_VERIFICATION_FAILED', `patch writes a value the apiserver cannot decode at ${op.path}: ${problem}`);
   }
