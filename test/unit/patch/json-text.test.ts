@@ -90,3 +90,62 @@ describe('JSON text kept for constant values', () => {
     assert.throws(() => verifyPatch(pod, add('/spec/containers/1', badParts), withContainer(badParts)), /volumeMounts\[0\]\.mountPath/);
   });
 });
+
+describe('writing a patch as JSON.stringify does', () => {
+  const awkward = ['plain', 'quote " and backslash \\', 'line\nbreak\ttab\u0000nul\u001f', 'lone \ud800 surrogate', 'pair \ud83d\ude00', 'separators \u2028\u2029', 'é ü 中', ''];
+
+  it('quotes every awkward string in paths, values and the keys and items of composites', () => {
+    for (const text of awkward) {
+      const env = withConstantParts([constantJson({ name: 'KEPT', value: 'k' }), { name: text, value: text }, { name: 'X', value: undefined }]);
+      const container = withConstantParts({ [text]: text, name: 'proxy', env, ports: constantJson([{ containerPort: 1 }]) });
+      const ops = [
+        { op: 'add', path: `/metadata/labels/${text}`, value: text },
+        { op: 'add', path: '/spec/containers/1', value: container },
+        { op: 'add', path: '/spec/initContainers', value: [withConstantParts({ name: text, args: constantJson(['a', text]) })] },
+        { op: 'replace', path: `/a/${text}`, value: [1, null, true, { [text]: [text] }] },
+      ] as PatchOperation[];
+      assert.equal(serializePatch(ops), JSON.stringify(ops), JSON.stringify(text));
+    }
+  });
+
+  it('writes an item JSON cannot hold as null, and leaves out an operation value it cannot hold', () => {
+    const list = withConstantParts([constantJson({ a: 1 }), undefined, () => 1]);
+    const ops = [{ op: 'add', path: '/l', value: list }, { op: 'add', path: '/u', value: undefined }] as unknown as PatchOperation[];
+    assert.equal(serializePatch(ops), JSON.stringify(ops));
+  });
+
+  it('reuses the text of an operation adding a constant value only at the same path', () => {
+    const volume = constantJson({ name: 'v', emptyDir: {} });
+    const at = (path: string) => [{ op: 'add', path, value: volume }] as PatchOperation[];
+    for (const path of ['/spec/volumes/0', '/spec/volumes/0', '/spec/volumes/3', '/spec/volumes/0']) assert.equal(serializePatch(at(path)), JSON.stringify(at(path)));
+    const replace = [{ op: 'replace', path: '/spec/volumes/0', value: volume }] as PatchOperation[];
+    assert.equal(serializePatch(replace), JSON.stringify(replace));
+  });
+
+  it('writes a constant value frozen elsewhere as any value (it cannot keep a text)', () => {
+    const frozen = Object.freeze({ name: 'f', list: Object.freeze([1]) });
+    const value = constantJson(frozen);
+    assert.equal(knownJson(value), undefined);
+    const ops = [{ op: 'add', path: '/f', value }] as PatchOperation[];
+    assert.equal(serializePatch(ops), JSON.stringify(ops));
+  });
+});
+
+describe('verifying a constant value once per type', () => {
+  it('checks a constant value again for another type, and a changed composite around it every time', () => {
+    const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'app' }] } };
+    const env = constantJson({ name: 'A', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    const container = (extra: object) => withConstantParts({ name: 'proxy', env: withConstantParts([env, extra]) });
+    const withContainer = (c: object) => ({ ...pod, spec: { ...pod.spec, containers: [pod.spec.containers[0], c] } });
+    const add = (value: unknown) => [{ op: 'add', path: '/spec/containers/1', value }] as PatchOperation[];
+    for (let i = 0; i < 3; i++) verifyPatch(pod, add(container({ name: 'B', value: 'b' })), withContainer(container({ name: 'B', value: 'b' })));
+    // The composite's own parts are still checked, after its constant parts were verified.
+    const bad = container({ name: 'B', value: 7 });
+    assert.throws(() => verifyPatch(pod, add(bad), withContainer(bad)), /env\[1\]\.value: expected a string/);
+    const nullItem = container(null as unknown as object);
+    assert.throws(() => verifyPatch(pod, add(nullItem), withContainer(nullItem)), /env\[1\]: expected an object \(EnvVar\), got null/);
+    // The variable verified as an EnvVar is not thereby accepted as a label value.
+    const label = [{ op: 'add', path: '/metadata/labels', value: { a: env } }] as PatchOperation[];
+    assert.throws(() => verifyPatch(pod, label, { ...pod, metadata: { ...pod.metadata, labels: { a: env } } }), /cannot decode at \/metadata\/labels/);
+  });
+});
