@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 // The cost of one review against pod size, in process: JSON.parse of the body, then the same
-// pipeline the route runs (decode, decide, render, diff, verify, respond) and JSON.stringify of
-// the answer. Run by run.mjs in a child of its own with --expose-gc, so the load generator's heap
-// does not interfere; prints one JSON document on stdout.
-// Usage: node --expose-gc bench/scaling.mjs [--budget-mb N] [--sizes-only]
+// pipeline the route runs (decode, decide, render, diff, verify, respond) and the answer's JSON
+// text, written as the route writes it (serializeReview). Run by run.mjs in a child of its own
+// with --expose-gc, so the load generator's heap does not interfere; prints one JSON document on
+// stdout.
+// Usage: node --expose-gc bench/scaling.mjs [--budget-mb N] [--rounds N] [--sizes-only]
+//   --rounds: interleaved rounds (default 9); each body's figure is the median of its rounds'
+//             medians, so a burst of other load must cover most rounds to move it
 //   --sizes-only: only the bodies of 1 KB to 1 MB in the three shapes (no environment-variable series)
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { decodeReview } from '../dist/admission/decode.js';
+import { serializeReview } from '../dist/admission/respond.js';
 import { handleReview } from '../dist/admission/review.js';
 import { defaultConfig } from '../dist/config/index.js';
 import { median } from './lib.mjs';
 import { fixture, reviewOfSize, reviewWithEnv, SHAPE_NAMES } from './pods.mjs';
 
-const { values: opts } = parseArgs({ options: { 'budget-mb': { type: 'string', default: '40' }, 'sizes-only': { type: 'boolean', default: false } } });
+const { values: opts } = parseArgs({ options: { 'budget-mb': { type: 'string', default: '40' }, rounds: { type: 'string', default: '9' }, 'sizes-only': { type: 'boolean', default: false } } });
 const budget = Number(opts['budget-mb']) * 1024 * 1024;
 const logger = pino({ level: 'silent' });
 const config = defaultConfig();
@@ -24,13 +28,13 @@ function reviewOnce(text) {
   const cpuStart = process.cpuUsage();
   const started = process.hrtime.bigint();
   const { review, outcome } = handleReview(decodeReview(JSON.parse(text)), ctx);
-  JSON.stringify(review);
+  serializeReview(review);
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
   const used = process.cpuUsage(cpuStart);
   return { wall, cpu: (used.user + used.system) / 1000, decision: outcome.decision };
 }
 
-const ROUNDS = 5;
+const ROUNDS = Number(opts.rounds);
 
 /**
  * Times every body in ROUNDS interleaved rounds (each round visits every body in turn), so a burst

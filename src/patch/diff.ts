@@ -29,8 +29,9 @@ function diffValues(a: unknown, b: unknown, path: string, ops: PatchOperation[])
 }
 
 function diffObjects(a: Record<string, unknown>, b: Record<string, unknown>, path: string, ops: PatchOperation[]): void {
-  for (const key of Object.keys(a)) {
-    if (!Object.prototype.hasOwnProperty.call(b, key)) ops.push({ op: 'remove', path: `${path}/${escapeSegment(key)}` });
+  // Keys read in place rather than listed: this runs for every pair of objects that differ.
+  for (const key in a) {
+    if (Object.prototype.hasOwnProperty.call(a, key) && !Object.prototype.hasOwnProperty.call(b, key)) ops.push({ op: 'remove', path: `${path}/${escapeSegment(key)}` });
   }
   for (const key of Object.keys(b)) {
     // Most values are shared or equal: build a child's path only when it may be needed.

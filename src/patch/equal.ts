@@ -12,11 +12,13 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
   const keys = Object.keys(ao);
-  if (keys.length !== Object.keys(bo).length) return false;
   for (const key of keys) {
     if (!Object.prototype.hasOwnProperty.call(bo, key) || !jsonEqual(ao[key], bo[key])) return false;
   }
-  return true;
+  // Every key of `a` is one of `b`'s: equal when `b` has no more (counted without a second list).
+  let more = -keys.length;
+  for (const key in bo) if (Object.prototype.hasOwnProperty.call(bo, key)) more++;
+  return more === 0;
 }
 
 /** True for plain JSON objects (not arrays, not null). */
@@ -41,7 +43,7 @@ export function cloneJson<T>(value: T): T {
  */
 export function copyObject<T extends Record<string, unknown>>(object: T): T {
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(object)) setOwn(copy, key, object[key]);
+  for (const key in object) if (Object.prototype.hasOwnProperty.call(object, key)) setOwn(copy, key, object[key]);
   return copy as T;
 }
 
