@@ -393,7 +393,8 @@ function statusAnnotation(template: JsonObject, revision: string): string {
 }
 
 function findProxy(pod: Pod): JsonObject | undefined {
-  return [...((pod.spec?.initContainers ?? []) as JsonObject[]), ...((pod.spec?.containers ?? []) as JsonObject[])].find((c) => c.name === 'istio-proxy');
+  const isProxy = (c: JsonObject) => c.name === 'istio-proxy';
+  return ((pod.spec?.initContainers ?? []) as JsonObject[]).find(isProxy) ?? ((pod.spec?.containers ?? []) as JsonObject[]).find(isProxy);
 }
 
 function hasEnv(container: JsonObject, name: string): boolean {

@@ -6,8 +6,12 @@
  */
 import { isJsonObject } from './equal.js';
 
-function names(list: unknown): string[] {
-  return Array.isArray(list) ? list.map((item) => (isJsonObject(item) && typeof item.name === 'string' ? item.name : '')) : [];
+function list(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function nameOf(item: unknown): string {
+  return isJsonObject(item) && typeof item.name === 'string' ? item.name : '';
 }
 
 /** Lists the problems of a pod spec; empty when it passes. */
@@ -15,23 +19,33 @@ export function podProblems(pod: unknown): string[] {
   const spec = isJsonObject(pod) && isJsonObject(pod.spec) ? pod.spec : undefined;
   if (spec === undefined) return ['pod has no spec'];
   const problems: string[] = [];
-  const containers = Array.isArray(spec.containers) ? spec.containers : [];
+  const initContainers = list(spec.initContainers);
+  const containers = list(spec.containers);
   if (containers.length === 0) problems.push('spec.containers is empty');
 
   const seen = new Set<string>();
-  for (const name of [...names(spec.initContainers), ...names(spec.containers)]) {
-    if (name === '') problems.push('a container has no name');
-    else if (seen.has(name)) problems.push(`container name '${name}' is used twice`);
-    seen.add(name);
+  for (const group of [initContainers, containers]) {
+    for (const item of group) {
+      const name = nameOf(item);
+      if (name === '') problems.push('a container has no name');
+      else if (seen.has(name)) problems.push(`container name '${name}' is used twice`);
+      seen.add(name);
+    }
   }
 
   const volumes = new Set<string>();
-  for (const name of names(spec.volumes)) {
+  for (const item of list(spec.volumes)) {
+    const name = nameOf(item);
     if (volumes.has(name)) problems.push(`volume name '${name}' is used twice`);
     volumes.add(name);
   }
-  const allContainers = [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), ...containers];
-  for (const container of allContainers) {
+  for (const group of [initContainers, containers]) checkContainers(group, volumes, problems);
+  return problems;
+}
+
+/** Variables set both ways, and mounts of volumes the pod does not define. */
+function checkContainers(group: readonly unknown[], volumes: ReadonlySet<string>, problems: string[]): void {
+  for (const container of group) {
     if (!isJsonObject(container)) continue;
     for (const variable of Array.isArray(container.env) ? container.env : []) {
       if (isJsonObject(variable) && variable.valueFrom !== undefined && typeof variable.value === 'string' && variable.value !== '') {
@@ -45,5 +59,4 @@ export function podProblems(pod: unknown): string[] {
       }
     }
   }
-  return problems;
 }
