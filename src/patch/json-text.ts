@@ -85,7 +85,8 @@ export function isComposite(value: object): boolean {
  * serialized.
  */
 export function withConstantParts<T extends object>(value: T): T {
-  Object.defineProperty(value, COMPOSITE, { value: true });
+  // An object that cannot take the mark is written as any value.
+  if (!isComposite(value) && Object.isExtensible(value)) Object.defineProperty(value, COMPOSITE, { value: true });
   return value;
 }
 

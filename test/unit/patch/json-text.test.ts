@@ -149,3 +149,12 @@ describe('verifying a constant value once per type', () => {
     assert.throws(() => verifyPatch(pod, label, { ...pod, metadata: { ...pod.metadata, labels: { a: env } } }), /cannot decode at \/metadata\/labels/);
   });
 });
+
+describe('marking composites', () => {
+  it('leaves an object that cannot take the mark to be written as any value, and marks one twice harmlessly', () => {
+    const sealed = Object.freeze({ name: 'x', env: [constantJson({ name: 'A', value: 'a' })] });
+    const twice = withConstantParts(withConstantParts({ name: 'y', ports: constantJson([{ containerPort: 1 }]) }));
+    const ops = [{ op: 'add', path: '/a', value: withConstantParts(sealed) }, { op: 'add', path: '/b', value: twice }] as PatchOperation[];
+    assert.equal(serializePatch(ops), JSON.stringify(ops));
+  });
+});
