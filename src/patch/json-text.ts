@@ -52,17 +52,19 @@ export function constantJson<T extends object>(value: T): T {
 }
 
 /**
- * Whether `value` is a constant value already verified to decode as `code`; `verify` runs
- * otherwise, and a constant value it accepts is remembered as verified for `code`. A constant
- * value is frozen deeply, so what held once for a type holds for good.
+ * For verification: undefined when `value` is no constant value, else whether it was already
+ * verified to decode as `code`. A constant value is frozen deeply, so what held once for a type
+ * holds for good (see {@link verifiedAs}).
  */
-export function verifiedConstant(value: object, code: string, verify: () => boolean): boolean | undefined {
+export function constantVerified(value: object, code: string): boolean | undefined {
   const info = kept(value);
-  if (info === undefined) return undefined;
-  if (info.verifiedAs === code) return true;
-  const accepted = verify();
-  if (accepted) info.verifiedAs = code;
-  return accepted;
+  return info === undefined ? undefined : info.verifiedAs === code;
+}
+
+/** Remembers that the constant value `value` decodes as `code`. */
+export function verifiedAs(value: object, code: string): void {
+  const info = kept(value);
+  if (info !== undefined) info.verifiedAs = code;
 }
 
 /**
@@ -118,12 +120,17 @@ function operationJson(op: PatchOperation): string {
     // configuration's volumes): the operation's text is then reused whole.
     const last = info.operation;
     if (last !== undefined && last.op === op.op && last.path === op.path) return last.text;
-    const text = `{"op":${jsonString(op.op)},"path":${jsonString(op.path)},"value":${info.text}}`;
+    const text = operationText(op, info.text);
     info.operation = { op: op.op, path: op.path, text };
     return text;
   }
   const json = valueJson(value);
-  return json === undefined ? JSON.stringify(op) : `{"op":${jsonString(op.op)},"path":${jsonString(op.path)},"value":${json}}`;
+  return json === undefined ? JSON.stringify(op) : operationText(op, json);
+}
+
+/** A plain operation's text around its value's. */
+function operationText(op: PatchOperation, value: string): string {
+  return `{"op":${jsonString(op.op)},"path":${jsonString(op.path)},"value":${value}}`;
 }
 
 /** `JSON.stringify(value)` of a JSON value, with kept texts and composites written as above. */

@@ -7,7 +7,7 @@
 import { InjectorError } from '../errors.js';
 import { applyPatch, PatchApplyError } from './apply.js';
 import { jsonEqual } from './equal.js';
-import { isComposite, verifiedConstant } from './json-text.js';
+import { constantVerified, isComposite, verifiedAs } from './json-text.js';
 import { podTypes } from './go-types.js';
 import { parsePointer } from './pointer.js';
 import { podProblems } from './pod-checks.js';
@@ -43,8 +43,13 @@ function pathInfo(path: string): { segments: readonly string[]; code: string | u
  */
 function decodes(value: unknown, code: string): boolean {
   if (typeof value !== 'object' || value === null) return podTypes.accepts(value, code);
-  const constant = verifiedConstant(value, code, () => podTypes.accepts(value, code));
-  if (constant !== undefined) return constant;
+  const verified = constantVerified(value, code);
+  if (verified === true) return true;
+  if (verified === false) {
+    if (!podTypes.accepts(value, code)) return false;
+    verifiedAs(value, code);
+    return true;
+  }
   if (!isComposite(value)) return podTypes.accepts(value, code);
   if (code.startsWith('[]')) {
     if (!Array.isArray(value)) return false;

@@ -131,13 +131,12 @@ function proxyConfigEnv(ctx: RenderContext): JsonObject {
  * other constant parts (see {@link configConstant}), and used only for a pod whose value is the
  * one kept. A pod with another value gets a variable of its own.
  */
-const configVariables = new WeakMap<object, Map<string, JsonObject>>();
-
 function configEnv(ctx: RenderContext, name: string, value: string): JsonObject {
-  let variables = configVariables.get(ctx.values);
+  const parts = partsOf(ctx);
+  let variables = parts.get('variables') as Map<string, JsonObject> | undefined;
   if (variables === undefined) {
     variables = new Map();
-    configVariables.set(ctx.values, variables);
+    parts.set('variables', variables);
   }
   const kept = variables.get(name);
   if (kept !== undefined && kept.value === value) return kept;
@@ -220,13 +219,14 @@ function initContainer(ctx: RenderContext, resources: JsonObject): JsonObject {
  * TPROXY is asked for anywhere (mesh config or annotation).
  */
 function initSecurityContext(ctx: RenderContext): JsonObject {
-  if (!ctx.cniEnabled) return configConstant(ctx, 'init-security-context', () => makeInitSecurityContext(ctx));
+  if (!ctx.cniEnabled) return configConstant(ctx, 'init-security-context', () => makeInitSecurityContext(ctx, 0, 0));
   const user = ctx.tproxyAnywhere ? 1337 : (ctx.proxyUID ?? 1337);
   const group = ctx.tproxyAnywhere ? 1337 : (ctx.proxyGID ?? 1337);
-  return user === 1337 && group === 1337 ? configConstant(ctx, 'cni-init-security-context', () => makeInitSecurityContext(ctx)) : makeInitSecurityContext(ctx);
+  return user === 1337 && group === 1337 ? configConstant(ctx, 'cni-init-security-context', () => makeInitSecurityContext(ctx, user, group)) : makeInitSecurityContext(ctx, user, group);
 }
 
-function makeInitSecurityContext(ctx: RenderContext): JsonObject {
+/** `user` and `group`: those the CNI mode runs as (without CNI the container runs as root). */
+function makeInitSecurityContext(ctx: RenderContext, user: number, group: number): JsonObject {
   const global = ctx.values.global;
   const privileged = global.proxy.privileged === true;
   const securityContext: JsonObject = ctx.cniEnabled
@@ -235,8 +235,8 @@ function makeInitSecurityContext(ctx: RenderContext): JsonObject {
         privileged,
         capabilities: { drop: ['ALL'] },
         readOnlyRootFilesystem: true,
-        runAsGroup: ctx.tproxyAnywhere ? 1337 : (ctx.proxyGID ?? 1337),
-        runAsUser: ctx.tproxyAnywhere ? 1337 : (ctx.proxyUID ?? 1337),
+        runAsGroup: group,
+        runAsUser: user,
         runAsNonRoot: true,
       }
     : {
@@ -524,8 +524,8 @@ function configConstant<T extends object>(ctx: RenderContext, key: string, make:
   let part = parts.get(key) as T | undefined;
   if (part === undefined) {
     part = constantJson(make());
-    // Bounded: keys that carry a value (a variable set by an annotation) could otherwise grow
-    // without end. Beyond the bound a part is made for the pod alone, as correct, only slower.
+    // The keys are a fixed few (some name a combination of settings); bounded all the same: beyond
+    // the bound a part is made for the pod alone, as correct, only slower.
     if (parts.size < MAX_CONFIG_PARTS) parts.set(key, part);
   }
   return part;

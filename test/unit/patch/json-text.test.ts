@@ -144,9 +144,9 @@ describe('verifying a constant value once per type', () => {
     assert.throws(() => verifyPatch(pod, add(bad), withContainer(bad)), /env\[1\]\.value: expected a string/);
     const nullItem = container(null as unknown as object);
     assert.throws(() => verifyPatch(pod, add(nullItem), withContainer(nullItem)), /env\[1\]: expected an object \(EnvVar\), got null/);
-    // The variable verified as an EnvVar is not thereby accepted as a label value.
-    const label = [{ op: 'add', path: '/metadata/labels', value: { a: env } }] as PatchOperation[];
-    assert.throws(() => verifyPatch(pod, label, { ...pod, metadata: { ...pod.metadata, labels: { a: env } } }), /cannot decode at \/metadata\/labels/);
+    // The variable verified as an EnvVar is not thereby accepted where a map of strings goes.
+    const labels = [{ op: 'add', path: '/metadata/labels', value: env }] as PatchOperation[];
+    assert.throws(() => verifyPatch(pod, labels, { ...pod, metadata: { ...pod.metadata, labels: env } }), /cannot decode at \/metadata\/labels: valueFrom: expected a string/);
   });
 });
 
