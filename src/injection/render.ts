@@ -21,6 +21,7 @@ import { goQuantityString } from './go-quantity.js';
 import { goContainerJson } from './go-types.js';
 import { isValidQuantity } from './quantity.js';
 import { setOwn } from '../patch/equal.js';
+import { jsonString } from '../patch/json-text.js';
 import { workingCopy } from './working-copy.js';
 import { OVERRIDES_ANNOTATION, readOverrides, readStatus, readProbers, STATUS_ANNOTATION } from './previous-injection.js';
 
@@ -377,19 +378,20 @@ function reorder(pod: Pod, ctx: RenderContext): void {
   spec.containers = hold ? [...proxy, ...apps] : [...apps, ...proxy];
 }
 
+/**
+ * The status annotation: `JSON.stringify` of the names of what the templates add, by list (null for
+ * none), and the revision. Written directly: it is made on every review.
+ */
 function statusAnnotation(template: JsonObject, revision: string): string {
   const spec = (template.spec ?? {}) as JsonObject;
   const list = (name: ListName) => {
-    const n = names(spec[name]);
-    return n.length > 0 ? n : null;
+    const items: unknown = spec[name];
+    if (!Array.isArray(items) || items.length === 0) return 'null';
+    let out = '';
+    for (const item of items as JsonObject[]) out += `${out === '' ? '[' : ','}${jsonString(String(item?.name ?? ''))}`;
+    return `${out}]`;
   };
-  return JSON.stringify({
-    initContainers: list('initContainers'),
-    containers: list('containers'),
-    volumes: list('volumes'),
-    imagePullSecrets: list('imagePullSecrets'),
-    revision: revision || 'default',
-  });
+  return `{"initContainers":${list('initContainers')},"containers":${list('containers')},"volumes":${list('volumes')},"imagePullSecrets":${list('imagePullSecrets')},"revision":${jsonString(revision || 'default')}}`;
 }
 
 function findProxy(pod: Pod): JsonObject | undefined {

@@ -11,6 +11,36 @@ import { isJsonObject, jsonEqual } from './equal.js';
 import { escapeSegment } from './pointer.js';
 import type { PatchOperation } from './types.js';
 
+/**
+ * The paths of children, by their parent's path and their key, kept: reviews of similar pods patch
+ * the same paths, and a kept string has its hash computed once, so the lookups by path that follow
+ * (verification's, the serializer's) cost no hashing. Bounded: forgotten all at once when full.
+ */
+const childPaths = new Map<string, Map<string | number, string>>();
+const MAX_CHILD_PATHS = 4096;
+const MAX_PATH_CHARS = 512;
+let childPathCount = 0;
+
+function childPath(path: string, key: string | number): string {
+  let children = childPaths.get(path);
+  let child = children?.get(key);
+  if (child !== undefined) return child;
+  child = `${path}/${typeof key === 'number' ? key : escapeSegment(key)}`;
+  if (child.length > MAX_PATH_CHARS) return child;
+  if (childPathCount >= MAX_CHILD_PATHS) {
+    childPaths.clear();
+    childPathCount = 0;
+    children = undefined;
+  }
+  if (children === undefined) {
+    children = new Map();
+    childPaths.set(path, children);
+  }
+  children.set(key, child);
+  childPathCount++;
+  return child;
+}
+
 /** Returns the operations that transform `original` into `mutated`. */
 export function diffPatch(original: unknown, mutated: unknown): PatchOperation[] {
   if (!isJsonObject(original) || !isJsonObject(mutated)) {
@@ -31,12 +61,12 @@ function diffValues(a: unknown, b: unknown, path: string, ops: PatchOperation[])
 function diffObjects(a: Record<string, unknown>, b: Record<string, unknown>, path: string, ops: PatchOperation[]): void {
   // Keys read in place rather than listed: this runs for every pair of objects that differ.
   for (const key in a) {
-    if (Object.prototype.hasOwnProperty.call(a, key) && !Object.prototype.hasOwnProperty.call(b, key)) ops.push({ op: 'remove', path: `${path}/${escapeSegment(key)}` });
+    if (Object.prototype.hasOwnProperty.call(a, key) && !Object.prototype.hasOwnProperty.call(b, key)) ops.push({ op: 'remove', path: childPath(path, key) });
   }
   for (const key of Object.keys(b)) {
     // Most values are shared or equal: build a child's path only when it may be needed.
-    if (!Object.prototype.hasOwnProperty.call(a, key)) ops.push({ op: 'add', path: `${path}/${escapeSegment(key)}`, value: b[key] });
-    else if (a[key] !== b[key]) diffValues(a[key], b[key], `${path}/${escapeSegment(key)}`, ops);
+    if (!Object.prototype.hasOwnProperty.call(a, key)) ops.push({ op: 'add', path: childPath(path, key), value: b[key] });
+    else if (a[key] !== b[key]) diffValues(a[key], b[key], childPath(path, key), ops);
   }
 }
 
@@ -52,7 +82,7 @@ function diffArrays(a: unknown[], b: unknown[], path: string, ops: PatchOperatio
   const paired = Math.min(changedA, changedB);
   // Elements present on both sides are diffed in place; then the surplus is added or removed at
   // the end of the changed window, which keeps every index valid when applied in order.
-  for (let i = 0; i < paired; i++) diffValues(a[prefix + i], b[prefix + i], `${path}/${prefix + i}`, ops);
-  for (let i = paired; i < changedB; i++) ops.push({ op: 'add', path: `${path}/${prefix + i}`, value: b[prefix + i] });
-  for (let i = paired; i < changedA; i++) ops.push({ op: 'remove', path: `${path}/${prefix + paired}` });
+  for (let i = 0; i < paired; i++) diffValues(a[prefix + i], b[prefix + i], childPath(path, prefix + i), ops);
+  for (let i = paired; i < changedB; i++) ops.push({ op: 'add', path: childPath(path, prefix + i), value: b[prefix + i] });
+  for (let i = paired; i < changedA; i++) ops.push({ op: 'remove', path: childPath(path, prefix + paired) });
 }

@@ -130,7 +130,7 @@ function operationJson(op: PatchOperation): string {
 
 /** A plain operation's text around its value's. */
 function operationText(op: PatchOperation, value: string): string {
-  return `{"op":${jsonString(op.op)},"path":${jsonString(op.path)},"value":${value}}`;
+  return `{"op":${quoted(op.op)},"path":${quoted(op.path)},"value":${value}}`;
 }
 
 /** `JSON.stringify(value)` of a JSON value, with kept texts and composites written as above. */
@@ -146,7 +146,7 @@ function valueJson(value: unknown): string | undefined {
   for (const key of Object.keys(value)) {
     const json = valueJson((value as Record<string, unknown>)[key]);
     if (json === undefined) continue;
-    out += out === '' ? `${keyJson(key)}:${json}` : `,${keyJson(key)}:${json}`;
+    out += out === '' ? `${quoted(key)}:${json}` : `,${quoted(key)}:${json}`;
   }
   return `{${out}}`;
 }
@@ -172,24 +172,30 @@ function hasKeptItem(list: readonly unknown[]): boolean {
 const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** `JSON.stringify(text)`, without the escaping pass for the usual text that needs none. */
-function jsonString(text: string): string {
+export function jsonString(text: string): string {
   return ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
 /**
- * The JSON text of the keys of composites, which are the templates' own field names: a small,
- * fixed set, each written once. Bounded all the same.
+ * The JSON text of the strings written on every review: the keys of composites (the templates' own
+ * field names, a small fixed set) and the operations' names and paths (similar pods are patched at
+ * the same paths; the diff hands the same path strings out again, see diff.ts). Bounded: forgotten
+ * all at once when full; long strings are written each time.
  */
-const keyTexts = new Map<string, string>();
-const MAX_KEY_TEXTS = 1024;
+const quotedTexts = new Map<string, string>();
+const MAX_QUOTED_TEXTS = 4096;
+const MAX_QUOTED_CHARS = 512;
 
-function keyJson(key: string): string {
-  let text = keyTexts.get(key);
-  if (text === undefined) {
-    text = jsonString(key);
-    if (keyTexts.size < MAX_KEY_TEXTS) keyTexts.set(key, text);
+function quoted(text: string): string {
+  let json = quotedTexts.get(text);
+  if (json === undefined) {
+    json = jsonString(text);
+    if (text.length <= MAX_QUOTED_CHARS) {
+      if (quotedTexts.size >= MAX_QUOTED_TEXTS) quotedTexts.clear();
+      quotedTexts.set(text, json);
+    }
   }
-  return text;
+  return json;
 }
 
 function isPlainOperation(op: PatchOperation): boolean {

@@ -11,7 +11,7 @@ import { proxyConfigJson } from '../proxy-config.js';
 import { readUserJsonMap } from '../user-volumes.js';
 import { agentArgs, networkEnv, bootstrapOverrideVolumes, caCertVolumes, mtlsCertsVolumes, podInfoAndTokenVolumes, workloadCertsVolume } from './shared.js';
 import type { JsonObject } from '../types.js';
-import { constantJson, withConstantParts } from '../../patch/json-text.js';
+import { constantJson, jsonString, withConstantParts } from '../../patch/json-text.js';
 import { jsonEqual, setOwn } from '../../patch/equal.js';
 
 /** What a template contributes to a pod. */
@@ -147,20 +147,32 @@ function configEnv(ctx: RenderContext, name: string, value: string): JsonObject 
 
 const PORT_FIELDS = ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP'] as const;
 
+/** JSON.stringify of a port's field: numbers and plain strings written directly (on every review). */
+function fieldJson(value: unknown): string {
+  if (typeof value === 'string') return jsonString(value);
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
 /** Go's json encoding of a ContainerPort (field order, omitempty), written as JSON.stringify writes each value. */
 function portJson(port: JsonObject): string {
   let out = '';
   for (const key of PORT_FIELDS) {
     const value: unknown = port[key];
-    if (truthy(value)) out += `${out === '' ? '' : ','}"${key}":${JSON.stringify(value)}`;
+    if (truthy(value)) out += `${out === '' ? '' : ','}"${key}":${fieldJson(value)}`;
   }
   return `{${out}}`;
 }
 
-/** ISTIO_META_POD_PORTS in the template's exact layout. */
+/** ISTIO_META_POD_PORTS in the template's exact layout: one port per line, a comma leading all but the first. */
 export function podPortsJson(containers: JsonObject[]): string {
-  const ports = containers.flatMap((c) => ((c.ports ?? []) as JsonObject[]).map(portJson));
-  return ['[', ...ports.map((p, i) => `    ${i === 0 ? '' : ','}${p}`), ']'].join('\n');
+  let out = '[';
+  let count = 0;
+  for (const container of containers) {
+    const ports = (container.ports ?? []) as JsonObject[];
+    if (!Array.isArray(ports)) throw new TypeError('container ports are not a list');
+    for (const port of ports) out += `\n    ${count++ === 0 ? '' : ','}${portJson(port)}`;
+  }
+  return `${out}\n]`;
 }
 
 function interceptionArgs(ctx: RenderContext): string[] {

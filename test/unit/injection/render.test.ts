@@ -231,4 +231,47 @@ describe('render', () => {
     const ok = render({ pod: pod({ annotations: { 'sidecar.istio.io/userVolumeMount': '{"extra":{"mountPath":"/extra"}}', 'sidecar.istio.io/userVolume': '{"extra":{"emptyDir":{}}}' } }), namespace: 'demo' }, defaultConfig());
     assert.ok(ok.spec!.volumes.some((v: any) => v.name === 'extra'));
   });
+
+  it('writes the status annotation and ISTIO_META_POD_PORTS as JSON.stringify writes their values, awkward port names included', () => {
+    const awkward = 'quote " back \\ é \u2028';
+    const out = render(
+      {
+        pod: pod({
+          annotations: { 'sidecar.istio.io/userVolume': JSON.stringify({ 'extra-vol': { emptyDir: {} } }) },
+          containers: [
+            { name: 'web', image: 'nginx', ports: [{ name: awkward, containerPort: 80, protocol: 'TCP' }, { containerPort: 81, hostPort: 8081, hostIP: '10.0.0.1' }] },
+            { name: 'side', image: 'nginx' },
+            { name: 'db', image: 'pg', ports: [{ name: 'pg', containerPort: 5432 }] },
+          ],
+        }),
+        namespace: 'demo',
+        nativeSidecars: false,
+      },
+      defaultConfig(),
+    );
+    const status = out.metadata!.annotations!['sidecar.istio.io/status']!;
+    const parsed = JSON.parse(status);
+    assert.equal(status, JSON.stringify(parsed));
+    assert.deepEqual(Object.keys(parsed), ['initContainers', 'containers', 'volumes', 'imagePullSecrets', 'revision']);
+    assert.deepEqual(parsed.initContainers, ['istio-init']);
+    assert.deepEqual(parsed.containers, ['istio-proxy']);
+    assert.ok(parsed.volumes.includes('extra-vol'));
+    assert.equal(parsed.imagePullSecrets, null);
+    assert.equal(parsed.revision, 'default');
+
+    const proxy = out.spec!.containers.find((c: any) => c.name === 'istio-proxy');
+    const ports = proxy.env.find((e: any) => e.name === 'ISTIO_META_POD_PORTS').value;
+    const expected = [
+      { name: awkward, containerPort: 80, protocol: 'TCP' },
+      { hostPort: 8081, containerPort: 81, hostIP: '10.0.0.1' },
+      { name: 'pg', containerPort: 5432 },
+    ].map((port, i) => `    ${i === 0 ? '' : ','}${JSON.stringify(port)}`);
+    assert.equal(ports, ['[', ...expected, ']'].join('\n'));
+  });
+
+  it('writes ISTIO_META_POD_PORTS of a pod without ports as an empty list on two lines', () => {
+    const out = render({ pod: pod({ containers: [{ name: 'web', image: 'nginx' }] }), namespace: 'demo', nativeSidecars: false }, defaultConfig());
+    const proxy = out.spec!.containers.find((c: any) => c.name === 'istio-proxy');
+    assert.equal(proxy.env.find((e: any) => e.name === 'ISTIO_META_POD_PORTS').value, '[\n]');
+  });
 });

@@ -79,4 +79,25 @@ describe('diffPatch', () => {
     assert.ok(performance.now() - started < 1000);
     assert.deepEqual(ops, [{ op: 'add', path: '/spec/containers/1', value: { name: 'istio-proxy' } }]);
   });
+
+  it('gives the right paths again, and past the bound of the paths it keeps', () => {
+    // 6,000 changed keys under 3 parents: more paths than are kept, so the kept ones are forgotten midway.
+    const parents = ['a', 'b/c', 'd~e'];
+    const before: Record<string, Record<string, number>> = {};
+    const after: Record<string, Record<string, number>> = {};
+    for (const parent of parents) {
+      before[parent] = {};
+      after[parent] = {};
+      for (let i = 0; i < 2_000; i++) {
+        before[parent][`k${i}`] = i;
+        after[parent][`k${i}`] = i + 1;
+      }
+    }
+    const escaped = { a: 'a', 'b/c': 'b~1c', 'd~e': 'd~0e' } as Record<string, string>;
+    const expected = parents.flatMap((parent) => Array.from({ length: 2_000 }, (_, i) => ({ op: 'replace', path: `/${escaped[parent]}/k${i}`, value: i + 1 })));
+    for (let round = 0; round < 2; round++) assert.deepEqual(diffPatch(before, after), expected);
+    // An object's key "0" and a list's index 0 under the same path are written alike.
+    assert.deepEqual(diffPatch({ x: { 0: 1 } }, { x: { 0: 2 } }), [{ op: 'replace', path: '/x/0', value: 2 }]);
+    assert.deepEqual(diffPatch({ x: [1] }, { x: [2] }), [{ op: 'replace', path: '/x/0', value: 2 }]);
+  });
 });

@@ -104,6 +104,8 @@ describe('writing a patch as JSON.stringify does', () => {
         { op: 'add', path: '/spec/initContainers', value: [withConstantParts({ name: text, args: constantJson(['a', text]) })] },
         { op: 'replace', path: `/a/${text}`, value: [1, null, true, { [text]: [text] }] },
       ] as PatchOperation[];
+      // Twice: the second time, the paths' and keys' texts are those kept from the first.
+      assert.equal(serializePatch(ops), JSON.stringify(ops), JSON.stringify(text));
       assert.equal(serializePatch(ops), JSON.stringify(ops), JSON.stringify(text));
     }
   });
