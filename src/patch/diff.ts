@@ -14,19 +14,25 @@ import type { PatchOperation } from './types.js';
 /**
  * The paths of children, by their parent's path and their key, kept: reviews of similar pods patch
  * the same paths, and a kept string has its hash computed once, so the lookups by path that follow
- * (verification's, the serializer's) cost no hashing. Bounded: forgotten all at once when full.
+ * (verification's, the serializer's) cost no hashing. Bounded: forgotten all at once when full,
+ * and a diff keeps at most MAX_NEW_PATHS new ones (a large pod patched at thousands of paths would
+ * otherwise fill the store over and over, for paths no other pod is patched at).
  */
 const childPaths = new Map<string, Map<string | number, string>>();
 const MAX_CHILD_PATHS = 4096;
+const MAX_NEW_PATHS = 256;
 const MAX_PATH_CHARS = 512;
 let childPathCount = 0;
+/** Paths this diff may still keep. */
+let newPathsLeft = MAX_NEW_PATHS;
 
 function childPath(path: string, key: string | number): string {
   let children = childPaths.get(path);
   let child = children?.get(key);
   if (child !== undefined) return child;
   child = `${path}/${typeof key === 'number' ? key : escapeSegment(key)}`;
-  if (child.length > MAX_PATH_CHARS) return child;
+  if (child.length > MAX_PATH_CHARS || newPathsLeft === 0) return child;
+  newPathsLeft--;
   if (childPathCount >= MAX_CHILD_PATHS) {
     childPaths.clear();
     childPathCount = 0;
@@ -47,6 +53,7 @@ export function diffPatch(original: unknown, mutated: unknown): PatchOperation[]
     throw new Error('diffPatch compares two JSON objects');
   }
   const ops: PatchOperation[] = [];
+  newPathsLeft = MAX_NEW_PATHS;
   diffObjects(original, mutated, '', ops);
   return ops;
 }
