@@ -27,11 +27,14 @@ let childPathCount = 0;
 let newPathsLeft = MAX_NEW_PATHS;
 
 function childPath(path: string, key: string | number): string {
+  // Once this diff has kept its share, its pod is a large one: its next paths are most likely new
+  // too, and are built without a lookup.
+  if (newPathsLeft === 0) return `${path}/${typeof key === 'number' ? key : escapeSegment(key)}`;
   let children = childPaths.get(path);
   let child = children?.get(key);
   if (child !== undefined) return child;
   child = `${path}/${typeof key === 'number' ? key : escapeSegment(key)}`;
-  if (child.length > MAX_PATH_CHARS || newPathsLeft === 0) return child;
+  if (child.length > MAX_PATH_CHARS) return child;
   newPathsLeft--;
   if (childPathCount >= MAX_CHILD_PATHS) {
     childPaths.clear();

@@ -5,6 +5,7 @@
  * instead of serializing them again on every review. Frozen, a value cannot drift from its text:
  * code that tried to change one would throw instead.
  */
+import { BoundedStore } from './bounded-store.js';
 import type { PatchOperation } from './types.js';
 
 /**
@@ -103,7 +104,7 @@ export function knownJson(value: unknown): string | undefined {
  * else (an operation with other keys is serialized whole).
  */
 export function serializePatch(ops: readonly PatchOperation[]): string {
-  newQuotedLeft = MAX_NEW_QUOTED;
+  quotedTexts.begin();
   let out = '[';
   for (let i = 0; i < ops.length; i++) {
     if (i > 0) out += ',';
@@ -180,28 +181,12 @@ export function jsonString(text: string): string {
 /**
  * The JSON text of the strings written on every review: the keys of composites (the templates' own
  * field names, a small fixed set) and the operations' names and paths (similar pods are patched at
- * the same paths; the diff hands the same path strings out again, see diff.ts). Bounded: forgotten
- * all at once when full, at most MAX_NEW_QUOTED new ones per patch; long strings are written each
- * time.
+ * the same paths; the diff hands the same path strings out again, see diff.ts).
  */
-const quotedTexts = new Map<string, string>();
-const MAX_QUOTED_TEXTS = 4096;
-const MAX_QUOTED_CHARS = 512;
-/** Texts the patch being written may still keep (as diff.ts keeps paths: at most so many per patch). */
-const MAX_NEW_QUOTED = 256;
-let newQuotedLeft = MAX_NEW_QUOTED;
+const quotedTexts = new BoundedStore<string>(4096, 256);
 
 function quoted(text: string): string {
-  let json = quotedTexts.get(text);
-  if (json === undefined) {
-    json = jsonString(text);
-    if (text.length <= MAX_QUOTED_CHARS && newQuotedLeft > 0) {
-      newQuotedLeft--;
-      if (quotedTexts.size >= MAX_QUOTED_TEXTS) quotedTexts.clear();
-      quotedTexts.set(text, json);
-    }
-  }
-  return json;
+  return quotedTexts.get(text) ?? quotedTexts.keep(text, jsonString(text));
 }
 
 function isPlainOperation(op: PatchOperation): boolean {

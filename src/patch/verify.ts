@@ -6,6 +6,7 @@
  */
 import { InjectorError } from '../errors.js';
 import { applyPatch, PatchApplyError } from './apply.js';
+import { BoundedStore } from './bounded-store.js';
 import { jsonEqual } from './equal.js';
 import { constantVerified, isComposite, verifiedAs } from './json-text.js';
 import { podTypes } from './go-types.js';
@@ -16,23 +17,16 @@ import type { PatchOperation } from './types.js';
 /**
  * What verification needs of an operation's path: its segments and the Pod type a value written
  * there decodes as. Reviews of similar pods patch the same paths (`/spec/containers/1`,
- * `/spec/volumes/0`...), so both are kept, for a bounded number of short paths.
+ * `/spec/volumes/0`...), so both are kept.
  */
-const paths = new Map<string, { segments: readonly string[]; code: string | undefined }>();
-const MAX_PATHS = 4096;
-const MAX_PATH_CHARS = 512;
+type PathInfo = { segments: readonly string[]; code: string | undefined };
+const paths = new BoundedStore<PathInfo>(4096, 256);
 
-function pathInfo(path: string): { segments: readonly string[]; code: string | undefined } {
-  let info = paths.get(path);
-  if (info === undefined) {
-    const segments = parsePointer(path);
-    info = { segments, code: podTypes.codeAt('Pod', segments) };
-    if (path.length <= MAX_PATH_CHARS) {
-      if (paths.size >= MAX_PATHS) paths.clear();
-      paths.set(path, info);
-    }
-  }
-  return info;
+function pathInfo(path: string): PathInfo {
+  const info = paths.get(path);
+  if (info !== undefined) return info;
+  const segments = parsePointer(path);
+  return paths.keep(path, { segments, code: podTypes.codeAt('Pod', segments) });
 }
 
 /**
@@ -70,6 +64,7 @@ function decodes(value: unknown, code: string): boolean {
 /** Throws InjectorError('PATCH_VERIFICATION_FAILED') with the reason when the patch is unsafe. */
 export function verifyPatch(original: unknown, ops: readonly PatchOperation[], expected: unknown): void {
   const pointers: Array<readonly string[]> = [];
+  paths.begin();
   for (const op of ops) {
     const { segments, code } = pathInfo(op.path);
     pointers.push(segments);
