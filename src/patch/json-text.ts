@@ -104,7 +104,7 @@ export function knownJson(value: unknown): string | undefined {
  * else (an operation with other keys is serialized whole).
  */
 export function serializePatch(ops: readonly PatchOperation[]): string {
-  quotedTexts.begin();
+  quotedTexts.begin(ops.length);
   let out = '[';
   for (let i = 0; i < ops.length; i++) {
     if (i > 0) out += ',';
@@ -181,9 +181,12 @@ export function jsonString(text: string): string {
 /**
  * The JSON text of the strings written on every review: the keys of composites (the templates' own
  * field names, a small fixed set) and the operations' names and paths (similar pods are patched at
- * the same paths; the diff hands the same path strings out again, see diff.ts).
+ * the same paths; the diff hands the same path strings out again, see diff.ts). A patch of more
+ * than LARGE_PATCH operations is a large pod's, at paths the diff made afresh: quoting them again
+ * costs less than hashing them to look them up.
  */
-const quotedTexts = new BoundedStore<string>(4096, 256);
+const LARGE_PATCH = 256;
+const quotedTexts = new BoundedStore<string>(4096, LARGE_PATCH);
 
 function quoted(text: string): string {
   return quotedTexts.get(text) ?? quotedTexts.keep(text, jsonString(text));

@@ -17,10 +17,11 @@ import type { PatchOperation } from './types.js';
 /**
  * What verification needs of an operation's path: its segments and the Pod type a value written
  * there decodes as. Reviews of similar pods patch the same paths (`/spec/containers/1`,
- * `/spec/volumes/0`...), so both are kept.
+ * `/spec/volumes/0`...), so both are kept; so do the replicas of a large pod, at thousands of
+ * paths, which are kept too (working them out again costs several times a lookup).
  */
 type PathInfo = { segments: readonly string[]; code: string | undefined };
-const paths = new BoundedStore<PathInfo>(4096, 256);
+const paths = new BoundedStore<PathInfo>(4096);
 
 function pathInfo(path: string): PathInfo {
   const info = paths.get(path);
@@ -64,7 +65,6 @@ function decodes(value: unknown, code: string): boolean {
 /** Throws InjectorError('PATCH_VERIFICATION_FAILED') with the reason when the patch is unsafe. */
 export function verifyPatch(original: unknown, ops: readonly PatchOperation[], expected: unknown): void {
   const pointers: Array<readonly string[]> = [];
-  paths.begin();
   for (const op of ops) {
     const { segments, code } = pathInfo(op.path);
     pointers.push(segments);
