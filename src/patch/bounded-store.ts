@@ -1,5 +1,5 @@
 /**
- * Values worked out from short strings (paths, keys) and kept from one review to the next, for
+ * Values worked out from short strings (paths, keys) and kept from one review to the next, as
  * reviews of similar pods meet the same ones (and the replicas of a large pod its many paths).
  * Bounded: emptied all at once when full; long keys are never kept.
  */

@@ -15,8 +15,8 @@ import type { PatchOperation } from './types.js';
  * The paths of children, by their parent's path and their key, kept: reviews of similar pods patch
  * the same paths, and a kept string has its hash computed once, so the lookups by path that follow
  * (verification's, the serializer's) cost no hashing. Bounded: forgotten all at once when full,
- * and a diff keeps at most MAX_NEW_PATHS new ones (a large pod patched at thousands of paths would
- * otherwise fill the store over and over, for paths no other pod is patched at).
+ * and a diff keeps at most MAX_NEW_PATHS new ones: a large pod's thousands of paths would take the
+ * store over on every review. Its other paths are made afresh (verification keeps them its own way).
  */
 const childPaths = new Map<string, Map<string | number, string>>();
 const MAX_CHILD_PATHS = 4096;

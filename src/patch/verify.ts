@@ -17,8 +17,8 @@ import type { PatchOperation } from './types.js';
 /**
  * What verification needs of an operation's path: its segments and the Pod type a value written
  * there decodes as. Reviews of similar pods patch the same paths (`/spec/containers/1`,
- * `/spec/volumes/0`...), so both are kept; so do the replicas of a large pod, at thousands of
- * paths, which are kept too (working them out again costs several times a lookup).
+ * `/spec/volumes/0`...), and the replicas of a large pod the same thousands of paths: both are
+ * kept, for working a path out again costs several times a lookup.
  */
 type PathInfo = { segments: readonly string[]; code: string | undefined };
 const paths = new BoundedStore<PathInfo>(4096);

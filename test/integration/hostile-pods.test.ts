@@ -241,6 +241,7 @@ describe('tampered re-injection state: a 400 naming the field, or ignored and re
     ['initContainers that is not a list', (pod: any) => (pod.spec.initContainers = { name: 'x' }), /^spec\.initContainers must be a list of containers, got object$/],
     ['a container name that is a number', (pod: any) => (pod.spec.containers[0].name = 5), /^spec\.containers\[0\]\.name: expected a string, got 5 \(the apiserver decodes a pod before it calls webhooks, so it never sends this\)$/],
     ['a label that is a number', (pod: any) => (pod.metadata.labels.app = 5), /^metadata\.labels\['app'\] must be a string, got 5: quote it in YAML$/],
+    ['ports that are a string', (pod: any) => (pod.spec.containers[0].ports = 'http'), /^spec\.containers\[0\]\.ports: expected a list, got "http" \(the apiserver decodes a pod before it calls webhooks, so it never sends this\)$/],
     ['env that is a string', (pod: any) => (pod.spec.containers[0].env = 'x'), AROUND],
     ['a null variable', (pod: any) => (pod.spec.containers[0].env = [null]), AROUND],
     ['a probe that is a string', (pod: any) => (pod.spec.containers[0].readinessProbe = 'x'), AROUND],
