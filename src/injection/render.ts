@@ -385,11 +385,8 @@ function reorder(pod: Pod, ctx: RenderContext): void {
 function statusAnnotation(template: JsonObject, revision: string): string {
   const spec = (template.spec ?? {}) as JsonObject;
   const list = (name: ListName) => {
-    const items: unknown = spec[name];
-    if (!Array.isArray(items) || items.length === 0) return 'null';
-    let out = '';
-    for (const item of items as JsonObject[]) out += `${out === '' ? '[' : ','}${jsonString(String(item?.name ?? ''))}`;
-    return `${out}]`;
+    const n = names(spec[name]);
+    return n.length > 0 ? `[${n.map(jsonString).join(',')}]` : 'null';
   };
   return `{"initContainers":${list('initContainers')},"containers":${list('containers')},"volumes":${list('volumes')},"imagePullSecrets":${list('imagePullSecrets')},"revision":${jsonString(revision || 'default')}}`;
 }

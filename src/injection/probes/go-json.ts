@@ -19,22 +19,25 @@ export function goString(value: string): string {
  * plain ASCII letters, which Go writes as they are.
  */
 export function goMember(members: string, name: string, encoded: string | undefined): string {
-  if (encoded === undefined) return members;
-  return `${members}${members === '' ? '' : ','}"${name}":${encoded}`;
+  return encoded === undefined ? members : withMember(members, `"${name}"`, encoded);
+}
+
+/** `members` with `key:encoded` added, `key` already written as JSON. */
+function withMember(members: string, key: string, encoded: string): string {
+  return `${members}${members === '' ? '' : ','}${key}:${encoded}`;
 }
 
 /** An object from already-encoded members, in the order given; undefined members are left out. */
 export function goObject(members: ReadonlyArray<readonly [string, string | undefined]>): string {
   let out = '';
-  for (const [name, encoded] of members) if (encoded !== undefined) out += `${out === '' ? '' : ','}${goString(name)}:${encoded}`;
+  for (const [name, encoded] of members) if (encoded !== undefined) out = withMember(out, goString(name), encoded);
   return `{${out}}`;
 }
 
 /** A Go map: keys sorted bytewise (UTF-16 order equals it for the ASCII keys used here). */
 export function goMap(entries: Map<string, string>): string {
-  const keys = [...entries.keys()].sort();
   let out = '';
-  for (const key of keys) out += `${out === '' ? '' : ','}${goString(key)}:${entries.get(key)!}`;
+  for (const key of [...entries.keys()].sort()) out = withMember(out, goString(key), entries.get(key)!);
   return `{${out}}`;
 }
 

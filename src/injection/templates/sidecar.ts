@@ -87,27 +87,35 @@ export function sortedEnv(map: Record<string, unknown> | undefined): JsonObject[
 }
 
 /**
- * Variables read from the pod's own fields, the same for every pod: made once per name (the
- * templates ask for a handful, always with the same field), frozen and their JSON text kept (see
- * patch/json-text.ts).
+ * Variables kept by name, each with the one detail that varies (a field path, a resource, a
+ * value): frozen and their JSON text kept (see patch/json-text.ts), and handed out again for the
+ * same name and detail. The first detail asked for a name is the one kept; another gets a
+ * variable of its own.
  */
-const fieldVariables = new Map<string, JsonObject>();
-const resourceVariables = new Map<string, JsonObject>();
+type KeptVariables = Map<string, { detail: string; variable: JsonObject }>;
 
-export function fieldEnv(name: string, fieldPath: string): JsonObject {
-  const kept = fieldVariables.get(name);
-  if (kept !== undefined && kept.valueFrom.fieldRef.fieldPath === fieldPath) return kept;
-  const variable = constantJson({ name, valueFrom: { fieldRef: { fieldPath } } });
-  if (kept === undefined) fieldVariables.set(name, variable);
+function keptVariable(store: KeptVariables, name: string, detail: string, make: (name: string, detail: string) => JsonObject): JsonObject {
+  const kept = store.get(name);
+  if (kept !== undefined && kept.detail === detail) return kept.variable;
+  const variable = constantJson(make(name, detail));
+  if (kept === undefined) store.set(name, { detail, variable });
   return variable;
 }
 
+const fieldVariable = (name: string, fieldPath: string): JsonObject => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+const resourceVariable = (name: string, resource: string): JsonObject => ({ name, valueFrom: { resourceFieldRef: { divisor: '1', resource } } });
+const valueVariable = (name: string, value: string): JsonObject => ({ name, value });
+
+/** Variables read from the pod's own fields: the same for every pod (the templates ask for a handful). */
+const fieldVariables: KeptVariables = new Map();
+const resourceVariables: KeptVariables = new Map();
+
+export function fieldEnv(name: string, fieldPath: string): JsonObject {
+  return keptVariable(fieldVariables, name, fieldPath, fieldVariable);
+}
+
 export function resourceEnv(name: string, resource: string): JsonObject {
-  const kept = resourceVariables.get(name);
-  if (kept !== undefined && kept.valueFrom.resourceFieldRef.resource === resource) return kept;
-  const variable = constantJson({ name, valueFrom: { resourceFieldRef: { divisor: '1', resource } } });
-  if (kept === undefined) resourceVariables.set(name, variable);
-  return variable;
+  return keptVariable(resourceVariables, name, resource, resourceVariable);
 }
 
 /** PROXY_CONFIG of the configuration's own (frozen) proxy config, which pods without an annotation share. */
@@ -133,16 +141,12 @@ function proxyConfigEnv(ctx: RenderContext): JsonObject {
  */
 function configEnv(ctx: RenderContext, name: string, value: string): JsonObject {
   const parts = partsOf(ctx);
-  let variables = parts.get('variables') as Map<string, JsonObject> | undefined;
+  let variables = parts.get('variables') as KeptVariables | undefined;
   if (variables === undefined) {
     variables = new Map();
     parts.set('variables', variables);
   }
-  const kept = variables.get(name);
-  if (kept !== undefined && kept.value === value) return kept;
-  const variable = constantJson({ name, value });
-  if (kept === undefined) variables.set(name, variable);
-  return variable;
+  return keptVariable(variables, name, value, valueVariable);
 }
 
 const PORT_FIELDS = ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP'] as const;
